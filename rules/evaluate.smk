@@ -1,0 +1,45 @@
+# Scoring: R@kt per query (XOR-TyDi's definition), rank stability under attack, and the standard
+# measures where qrels exist. Per-query outcomes are kept so any two systems compare paired.
+
+
+rule evaluate:
+    input:
+        run=f"{SYSTEM}/{{lang}}/run.trec",
+        questions=DATA_FILES["dev"],
+        corpus=DATA_FILES["corpus"],
+        qrels=DATA_FILES["qrels_dev"],
+    output:
+        outcomes=f"{SYSTEM}/{{lang}}/outcomes.csv",
+        measures=f"{SYSTEM}/{{lang}}/measures.csv",
+    params:
+        evaluation=config["evaluation"],
+        code=code_version("evaluation", "word_tokenize", "formats"),
+    log:
+        log_path("evaluate", "{backbone}", "{regime}", "xqg~{generator}", "k~{k}", "alpha~{alpha}", "{lang}"),
+    resources:
+        mem_mb=32000,
+    conda:
+        "../envs/xqg.yaml"
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule collect_outcomes:
+    input:
+        outcomes=all_outcomes(),
+        measures=[p.replace("outcomes.csv", "measures.csv") for p in all_outcomes()],
+    output:
+        outcomes=f"{R}/outcomes.csv",
+        measures=report(
+            f"{R}/standard_measures.csv",
+            category="Tables",
+            caption="../report/standard_measures.rst",
+        ),
+    params:
+        dataset=config["dataset"],
+    log:
+        log_path("collect_outcomes"),
+    conda:
+        "../envs/xqg.yaml"
+    script:
+        "../workflow_scripts/collect_outcomes.py"

@@ -1,0 +1,63 @@
+"""Query sets searched by every system: the clean dev questions and the attacked versions of them.
+
+A run file holds all query sets of one language; an attacked query's id carries its origin,
+``{qid}::{attack}~{budget}::{sample}``, so scoring can pair it with its clean question.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import NamedTuple
+
+from xqg.formats import InputFormatError, _json_object, _lines
+
+SEPARATOR = "::"
+
+
+class QueryId(NamedTuple):
+    qid: str
+    query_set: str = "clean"  # "clean" or an attack name
+    budget: int = 0
+    sample: int = 0
+
+
+def attacked_query_id(qid: str, attack: str, budget: int, sample: int) -> str:
+    if SEPARATOR in qid:
+        raise ValueError(f"question id {qid!r} contains the reserved separator {SEPARATOR!r}")
+    return f"{qid}{SEPARATOR}{attack}~{budget}{SEPARATOR}{sample}"
+
+
+def parse_query_id(run_qid: str) -> QueryId:
+    parts = run_qid.split(SEPARATOR)
+    if len(parts) == 1:
+        return QueryId(run_qid)
+    if len(parts) != 3 or "~" not in parts[1]:
+        raise ValueError(f"malformed query id {run_qid!r}; expected QID or QID::ATTACK~BUDGET::SAMPLE")
+    attack, budget = parts[1].rsplit("~", 1)
+    return QueryId(parts[0], attack, int(budget), int(parts[2]))
+
+
+def read_attacked_queries(path: str | os.PathLike) -> list[tuple[str, str]]:
+    """(run query id, text) for every sample of an attack set file written by the attack stage.
+
+    Samples the attack could not change are kept (their text equals the clean query), so every
+    question has all its samples and per-query averages stay paired.
+    """
+    queries = []
+    for number, line in _lines(path):
+        record = _json_object(path, number, line)
+        for field, kind in (("qid", str), ("attack", str), ("budget", int), ("sample", int), ("text", str)):
+            if not isinstance(record.get(field), kind):
+                raise InputFormatError(path, number, field, f"missing or not a {kind.__name__}")
+        queries.append((attacked_query_id(record["qid"], record["attack"], record["budget"], record["sample"]), record["text"]))
+    return queries
+
+
+def write_attacked_queries(path: str | os.PathLike, records) -> None:
+    """Write attack records (objects with qid, lang, sample, text, changed, units_changed, chrf, edits)."""
+    from xqg.files import atomic_open
+
+    with atomic_open(path) as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")

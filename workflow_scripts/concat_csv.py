@@ -1,0 +1,14 @@
+"""Concatenate per-language CSV tables (named inputs -> named outputs of the same name)."""
+
+import pandas as pd
+
+from xqg.files import atomic_path
+from xqg.rule_logging import rule_log
+
+with rule_log(snakemake.log[0]) as log:
+    for name in snakemake.output.keys():
+        frames = [pd.read_csv(path) for path in snakemake.input[name]]
+        table = pd.concat(frames, ignore_index=True)
+        with atomic_path(snakemake.output[name]) as tmp:
+            table.to_csv(tmp, index=False)
+        log.info("%s: %d rows from %d files", snakemake.output[name], len(table), len(frames))
