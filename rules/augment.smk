@@ -5,10 +5,10 @@
 rule fuse_passage_embeddings:
     input:
         passages=f"{VECTORS}/passages/shard~{{shard}}.npy",
-        generated=expand(
-            f"{VECTORS}/generated/{{{{generator}}}}/shard~{{{{shard}}}}/{{lang}}.npy",
-            lang=FUSION_LANGUAGES,
-        ),
+        generated=lambda wc: [
+            f"{R}/vectors/{wc.backbone}/{wc.regime}/generated/{wc.generator}/shard~{wc.shard}/{lang}.npy"
+            for lang in FUSION_LANGUAGES
+        ],
     output:
         f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy",
     params:

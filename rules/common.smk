@@ -67,12 +67,12 @@ def code_version(*modules):
     return digest.hexdigest()[:16]
 
 
-def log_path(rule_name, *parts):
-    return "/".join(["logs", config["dataset"], rule_name, *parts]) + ".log"
+def log_path(step, *parts):
+    return "/".join(["logs", config["dataset"], step, *parts]) + ".log"
 
 
-def benchmark_path(rule_name, *parts):
-    return "/".join(["logs", config["dataset"], rule_name, *parts]) + ".benchmark.tsv"
+def benchmark_path(step, *parts):
+    return "/".join(["logs", config["dataset"], step, *parts]) + ".benchmark.tsv"
 
 
 def alpha_label(alpha):
@@ -119,9 +119,9 @@ def encoder_spec(backbone):
 
 
 def retriever_path(backbone, regime):
-    checkpoint = backbone_config(backbone).get("checkpoints", {}).get(regime)
-    if checkpoint:
-        return checkpoint
+    released = backbone_config(backbone).get("checkpoints", {}).get(regime)
+    if released:
+        return released
     if config["regimes"][regime]["train"] is None:
         return backbone_path(backbone)
     return f"{R}/models/{backbone}/{regime}"

@@ -27,9 +27,6 @@ def query_vectors(wildcards):
 rule search:
     input:
         shards=index_shards,
-        passage_ids=lambda wc: [
-            f"{R}/vectors/{wc.backbone}/{wc.regime}/passages/shard~{s}.ids.txt" for s in SHARDS
-        ],
         queries=query_vectors,
     output:
         ensure(f"{SYSTEM}/{{lang}}/run.trec", non_empty=True),

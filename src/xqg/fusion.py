@@ -68,3 +68,55 @@ def fuse_passage_embeddings(
     if normalize:
         fused = fused / np.maximum(np.linalg.norm(fused, axis=1, keepdims=True), 1e-12)
     return fused.astype(np.float32, copy=False)
+
+
+def fuse_vector_files(
+    passages_npy: str,
+    generated_npy: Mapping[str, str],
+    out_npy: str,
+    *,
+    k: int,
+    alpha: float,
+    aggregate: Aggregate = "sum",
+    normalize: bool = False,
+    block_rows: int = 65536,
+) -> np.ndarray:
+    """Fuse a passage vector set with per-language generated-query vector sets, block by block.
+
+    Memory follows ``block_rows``, not the shard (a 1M-passage shard with 35 query vectors each would
+    need ~100 GB in float32 at once). Generated rows are matched to passages by id. Returns the fused
+    vectors' norms (for the log).
+    """
+    from xqg.vectors import VectorWriter, read_generated_query_vectors, read_vectors
+
+    passage_ids, passages = read_vectors(passages_npy)
+    row = {pid: i for i, pid in enumerate(passage_ids)}
+    sources = {}
+    for lang, path in generated_npy.items():
+        queries = read_generated_query_vectors(path)
+        if queries.languages != [lang]:
+            raise ValueError(f"{path}: holds languages {queries.languages}, expected [{lang!r}]")
+        unknown = [pid for pid in queries.passage_ids if pid not in row]
+        if unknown or len(queries.passage_ids) != len(passage_ids):
+            raise ValueError(f"{path}: generated queries cover {len(queries.passage_ids)} passages, the shard has "
+                             f"{len(passage_ids)} (ids not in the shard: {unknown[:3]})")
+        source_row = np.empty(len(passage_ids), dtype=np.int64)  # passage row -> generated row
+        source_row[[row[pid] for pid in queries.passage_ids]] = np.arange(len(passage_ids))
+        sources[lang] = (queries.vectors, source_row)
+    norms = np.empty(len(passage_ids), dtype=np.float32)
+    with VectorWriter(out_npy, len(passage_ids), passages.shape[1]) as writer:
+        for start in range(0, len(passage_ids), block_rows):
+            stop = min(start + block_rows, len(passage_ids))
+            block = {}
+            for lang, (vectors, source_row) in sources.items():
+                take = source_row[start:stop]
+                order = np.argsort(take)  # memory-mapped reads in file order
+                gathered = np.empty((stop - start,) + vectors.shape[2:], dtype=np.float32)
+                gathered[order] = vectors[take[order], 0]
+                block[lang] = gathered
+            fused = fuse_passage_embeddings(
+                passages[start:stop], block, k=k, alpha=alpha, aggregate=aggregate, normalize=normalize
+            )
+            norms[start:stop] = np.linalg.norm(fused, axis=1)
+            writer.write(passage_ids[start:stop], fused)
+    return norms
