@@ -39,10 +39,7 @@ rule encode_passages:
 rule encode_generated_queries:
     input:
         model=retriever_inputs,
-        generated=expand(
-            f"{R}/generated/{{{{generator}}}}/shard~{{{{shard}}}}/{{lang}}.jsonl",
-            lang=FUSION_LANGUAGES,
-        ),
+        generated=f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl",
         passage_ids=f"{VECTORS}/passages/shard~{{shard}}.ids.txt",
     output:
         **{

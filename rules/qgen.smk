@@ -55,20 +55,18 @@ rule train_generator:
 
 # One job per passage shard writes every target language: a trained generator then encodes each
 # passage once for all languages (language-token prompts); shards give the parallelism at scale.
+# An interrupted job resumes from its .part file (complete records are kept).
 rule generate_queries:
     input:
         corpus=DATA_FILES["corpus"],
         model=generator_model_inputs,
     output:
-        **{
-            lang: ensure(f"{R}/generated/{{generator}}/shard~{{shard}}/{lang}.jsonl", non_empty=True)
-            for lang in FUSION_LANGUAGES
-        },
+        ensure(f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl", non_empty=True),
     params:
         generator=lambda wc: generator_config(wc.generator),
         generation=config["generation"],
+        languages=FUSION_LANGUAGES,
         num_shards=len(SHARDS),
-        partial=f"{R}/generated/{{generator}}/shard~{{shard}}/.partial",
         code=code_version("generation", "formats"),
     log:
         log_path("generate_queries", "{generator}", "shard~{shard}"),
@@ -89,11 +87,7 @@ rule generation_quality:
     input:
         corpus=DATA_FILES["corpus"],
         references=DATA_FILES["pairs_dev"],
-        generated=expand(
-            f"{R}/generated/{{{{generator}}}}/shard~{{shard}}/{{lang}}.jsonl",
-            shard=SHARDS,
-            lang=FUSION_LANGUAGES,
-        ),
+        generated=expand(f"{R}/generated/{{{{generator}}}}/shard~{{shard}}.jsonl", shard=SHARDS),
     output:
         csv=f"{R}/generated/{{generator}}/quality.csv",
         md=report(

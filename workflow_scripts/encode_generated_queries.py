@@ -7,10 +7,9 @@ from xqg.rule_logging import rule_log
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.encoding
     spec = EncoderSpec(model=snakemake.params.model, **snakemake.params.spec)
-    for path in snakemake.input.generated:
-        lang = path.rsplit("/", 1)[1].removesuffix(".jsonl")
+    for lang in snakemake.output.keys():
         shape = encode_generated_queries(
-            path,
+            snakemake.input.generated,
             snakemake.output[lang],
             spec,
             num_samples=snakemake.params.samples,

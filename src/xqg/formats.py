@@ -252,3 +252,25 @@ def read_qrels(path: str | os.PathLike) -> Qrels:
             raise InputFormatError(path, number, "relevance", f"not an integer: {parts[3]!r}") from None
         qrels.setdefault(parts[0], {})[parts[2]] = rel
     return qrels
+
+
+class ReferenceQuestion(NamedTuple):
+    """A (passage, question in ``lang``) pair: query-generator training data or a held-out reference."""
+
+    passage_id: str
+    lang: str
+    question: str
+
+
+def read_generator_pairs(path: str | os.PathLike) -> list[ReferenceQuestion]:
+    """Read ``{"passage_id", "lang", "question"}`` JSONL (extra fields, such as title and text, ignored)."""
+    pairs = []
+    for number, line in _lines(path):
+        record = _json_object(path, number, line)
+        lang = _string_field(path, number, record, "lang")
+        if lang not in LANGUAGE_INFO:
+            raise InputFormatError(path, number, "lang", f"unknown language code {lang!r}")
+        pairs.append(
+            ReferenceQuestion(_string_field(path, number, record, "passage_id"), lang, _string_field(path, number, record, "question"))
+        )
+    return pairs
