@@ -14,10 +14,12 @@ rule table1:
         csv=report(f"{R}/table1.csv", category="Tables", caption="../report/table1.rst"),
         md=f"{R}/table1.md",
         tex=f"{R}/table1.tex",
+        scores=f"{R}/table1.scores.csv",
         pvalues=f"{R}/table1.pvalues.csv",
     params:
         **REPORT_PARAMS,
         reference=config["reference_table"],
+        labels=config.get("labels"),
         code=code_version("reporting", "statistics"),
     log:
         log_path("table1"),
