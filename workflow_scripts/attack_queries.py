@@ -4,10 +4,10 @@ import dataclasses
 
 import pandas as pd
 
-from xqg.attacks import ATTACKS, attack_query_set, attack_set_summary, validity_sample
+from xqg.attacks import ATTACKS, attack_query_set, attack_set_summary, validity_sample, write_attacked_queries
+from xqg.attacks import write_validity_sheet
 from xqg.files import atomic_path
 from xqg.formats import read_questions
-from xqg.query_sets import write_attacked_queries
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
@@ -20,18 +20,11 @@ with rule_log(snakemake.log[0]) as log:
             raise ValueError(f"config attacks.names: unknown attack {attack!r}; available: {sorted(ATTACKS)}")
         for budget in settings["budgets"]:
             records = attack_query_set(questions, attack, budget, settings["samples"], settings["seed"])
-            rows = [{"attack": attack, "budget": budget, **dataclasses.asdict(r)} for r in records]
-            write_attacked_queries(snakemake.output[f"{attack}~{budget}"], rows)
-            summary = attack_set_summary(records)
-            summary.insert(0, "attack", attack)
-            summary.insert(1, "budget", budget)
-            summaries.append(summary)
-            sample = pd.DataFrame(validity_sample(records, per_language=settings.get("validity_sample_per_language", 50), seed=settings["seed"]))
-            sample.insert(0, "attack", attack)
-            sample.insert(1, "budget", budget)
-            audit.append(sample)
-            changed = sum(r.changed for r in records)
-            log.info("%s budget %d: %d of %d samples changed", attack, budget, changed, len(records))
-    for frames, path in ((summaries, snakemake.output.summary), (audit, snakemake.output.validity)):
-        with atomic_path(path) as tmp:
-            pd.concat(frames, ignore_index=True).to_csv(tmp, index=False)
+            write_attacked_queries(snakemake.output[f"{attack}~{budget}"], records)
+            for summary in attack_set_summary(records).values():
+                summaries.append({"attack": attack, "budget": budget, **dataclasses.asdict(summary)})
+            audit += validity_sample(records, per_language=settings.get("validity_sample_per_language", 50), seed=settings["seed"])
+            log.info("%s budget %d: %d of %d samples changed", attack, budget, sum(r.changed for r in records), len(records))
+    with atomic_path(snakemake.output.summary) as tmp:
+        pd.DataFrame(summaries).to_csv(tmp, index=False)
+    write_validity_sheet(snakemake.output.validity, audit)

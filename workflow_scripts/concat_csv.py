@@ -7,8 +7,8 @@ from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     for name in snakemake.output.keys():
-        frames = [pd.read_csv(path) for path in snakemake.input[name]]
+        frames = [pd.read_csv(path, encoding="utf-8-sig") for path in snakemake.input[name]]
         table = pd.concat(frames, ignore_index=True)
         with atomic_path(snakemake.output[name]) as tmp:
-            table.to_csv(tmp, index=False)
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")  # a BOM: spreadsheets then read non-Latin scripts right
         log.info("%s: %d rows from %d files", snakemake.output[name], len(table), len(frames))

@@ -95,7 +95,8 @@ def _string_field(path, number: int, record: dict, field: str, *, allow_empty: b
 def read_questions(path: str | os.PathLike, languages: Sequence[str] | None = None) -> list[Question]:
     """Read an XOR-Retrieve question file (one JSON object a line: id, question, answers, lang, split).
 
-    Extra fields are ignored. ``lang`` must be one of the seven codes exactly (no whitespace).
+    Extra fields are ignored. ``lang`` must be one of the seven codes; whitespace around it is stripped
+    (documented handling: the released train file has " ar").
     Answers may be empty only in files without gold answers (the test split); duplicate ids are errors.
     ``languages`` keeps only those languages.
     """
@@ -105,7 +106,8 @@ def read_questions(path: str | os.PathLike, languages: Sequence[str] | None = No
         record = _json_object(path, number, line)
         qid = _string_field(path, number, record, "id")
         text = _string_field(path, number, record, "question")
-        lang = _string_field(path, number, record, "lang")
+        # Stripped: the released XOR-TyDi train file writes " ar" for every Arabic question.
+        lang = _string_field(path, number, record, "lang").strip()
         if lang not in LANGUAGE_INFO:
             raise InputFormatError(path, number, "lang", f"unknown language code {lang!r}")
         answers = record.get("answers", [])

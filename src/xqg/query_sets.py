@@ -6,11 +6,8 @@ A run file holds all query sets of one language; an attacked query's id carries 
 
 from __future__ import annotations
 
-import json
 import os
 from typing import NamedTuple
-
-from xqg.formats import InputFormatError, _json_object, _lines
 
 SEPARATOR = "::"
 
@@ -38,26 +35,12 @@ def parse_query_id(run_qid: str) -> QueryId:
     return QueryId(parts[0], attack, int(budget), int(parts[2]))
 
 
-def read_attacked_queries(path: str | os.PathLike) -> list[tuple[str, str]]:
-    """(run query id, text) for every sample of an attack set file written by the attack stage.
+def attacked_run_queries(path: str | os.PathLike) -> list[tuple[str, str]]:
+    """(run query id, text) for every sample of an attack-set file written by the attack stage.
 
     Samples the attack could not change are kept (their text equals the clean query), so every
     question has all its samples and per-query averages stay paired.
     """
-    queries = []
-    for number, line in _lines(path):
-        record = _json_object(path, number, line)
-        for field, kind in (("qid", str), ("attack", str), ("budget", int), ("sample", int), ("text", str)):
-            if not isinstance(record.get(field), kind):
-                raise InputFormatError(path, number, field, f"missing or not a {kind.__name__}")
-        queries.append((attacked_query_id(record["qid"], record["attack"], record["budget"], record["sample"]), record["text"]))
-    return queries
+    from xqg.attacks import read_attacked_queries
 
-
-def write_attacked_queries(path: str | os.PathLike, records) -> None:
-    """Write attack records (objects with qid, lang, sample, text, changed, units_changed, chrf, edits)."""
-    from xqg.files import atomic_open
-
-    with atomic_open(path) as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return [(attacked_query_id(r.qid, r.attack, r.budget, r.sample), r.text) for r in read_attacked_queries(path)]
