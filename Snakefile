@@ -6,7 +6,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# The embedded default, unless a complete config is given (--configfile config/xor_tydi.yaml):
+# Snakemake would otherwise merge the two, mixing the default's backbones into the full study.
+if "dataset" not in config:
+
+    configfile: "config.yaml"
 
 
 report: "report/workflow.rst"
@@ -25,6 +29,6 @@ include: "rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True

@@ -6,18 +6,20 @@ rule attack_queries:
         questions=DATA_FILES["dev"],
     output:
         **{
-            query_set: ensure(f"{R}/attacks/{{lang}}/{query_set}.jsonl", non_empty=True)
+            query_set: ensure(
+                f"{R}/attacks/{{lang}}/{query_set}.jsonl", non_empty=True
+            )
             for query_set in QUERY_SETS[1:]
         },
         summary=f"{R}/attacks/{{lang}}/summary.csv",
         validity=f"{R}/attacks/{{lang}}/validity_sample.csv",
-    params:
-        attacks=config["attacks"],
-        code=code_version("attacks", "formats"),
     log:
         log_path("attack_queries", "{lang}"),
     conda:
         "../envs/xqg.yaml"
+    params:
+        attacks=config["attacks"],
+        code=code_version("attacks", "formats"),
     script:
         "../workflow_scripts/attack_queries.py"
 

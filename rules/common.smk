@@ -1,6 +1,7 @@
 # Config validation, wildcard constraints, paths and input functions shared by all rules.
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -31,7 +32,9 @@ RES = config["resources_dir"]
 for _name, _value in (("languages", LANGUAGES), ("fusion languages", FUSION_LANGUAGES)):
     _unknown = sorted(set(_value) - set(ALL_LANGUAGES))
     if _unknown:
-        raise ValueError(f"config: unknown {_name} {_unknown}; expected codes among {ALL_LANGUAGES}")
+        raise ValueError(
+            f"config: unknown {_name} {_unknown}; expected codes among {ALL_LANGUAGES}"
+        )
 
 
 def _alternatives(values):
@@ -60,7 +63,9 @@ def code_version(*modules):
     digest = hashlib.sha256()
     for module in modules:
         path = PACKAGE / module
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        files = (
+            sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        )
         for file in files:
             digest.update(file.relative_to(PACKAGE).as_posix().encode())
             digest.update(file.read_bytes())
@@ -68,11 +73,11 @@ def code_version(*modules):
 
 
 def log_path(step, *parts):
-    return "/".join(["logs", config["dataset"], step, *parts]) + ".log"
+    return os.path.join("logs", config["dataset"], step, *parts) + ".log"
 
 
 def benchmark_path(step, *parts):
-    return "/".join(["logs", config["dataset"], step, *parts]) + ".benchmark.tsv"
+    return os.path.join("logs", config["dataset"], step, *parts) + ".benchmark.tsv"
 
 
 def alpha_label(alpha):
@@ -154,8 +159,12 @@ def sweep_systems(regime):
         return []
     systems = []
     for g in GENERATORS:
-        systems += [(g, k, alpha_label(DEFAULT_ALPHA)) for k in config["xqg"]["k_sweep"]]
-        systems += [(g, DEFAULT_K, alpha_label(a)) for a in config["xqg"]["alpha_sweep"]]
+        systems += [
+            (g, k, alpha_label(DEFAULT_ALPHA)) for k in config["xqg"]["k_sweep"]
+        ]
+        systems += [
+            (g, DEFAULT_K, alpha_label(a)) for a in config["xqg"]["alpha_sweep"]
+        ]
     return [s for s in dict.fromkeys(systems) if s not in main_systems()]
 
 
@@ -183,8 +192,99 @@ def all_outcomes():
 def final_outputs():
     tables = ["table1", "robustness", "robustness_by_group"]
     outputs = [f"{R}/{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")]
-    outputs += [f"{R}/{fig}.{ext}" for fig in ("k_sweep", "alpha_sweep", "robustness") for ext in ("png", "pdf")]
-    outputs += [f"{R}/robustness_summary.md", f"{R}/standard_measures.csv", f"{R}/outcomes.csv"]
+    outputs += [
+        f"{R}/{fig}.{ext}"
+        for fig in ("k_sweep", "alpha_sweep", "robustness")
+        for ext in ("png", "pdf")
+    ]
+    outputs += [
+        f"{R}/robustness_summary.md",
+        f"{R}/standard_measures.csv",
+        f"{R}/outcomes.csv",
+    ]
     outputs += [f"{R}/generated/{g}/quality.md" for g in GENERATORS]
     outputs += [f"{R}/attacks/summary.csv", f"{R}/attacks/validity_sample.csv"]
     return outputs
+
+
+# ---- data ------------------------------------------------------------------------------------
+
+DATA_FILES = dict(
+    corpus=f"{R}/data/corpus.tsv",
+    dev=f"{R}/data/questions.dev.jsonl",
+    train=f"{R}/data/questions.train.jsonl",
+    qrels_dev=f"{R}/data/qrels.dev.tsv",
+    qrels_train=f"{R}/data/qrels.train.tsv",
+    pairs_train=f"{R}/data/generator_pairs.train.jsonl",
+    pairs_dev=f"{R}/data/generator_pairs.dev.jsonl",
+    english_train=f"{R}/data/english_train.jsonl",
+)
+
+
+def xor_file(name):
+    """A configured local path wins; otherwise the file this workflow downloads."""
+    entry = config["data"]["xor_tydi"]["files"][name]
+    return entry.get("path") or f"{RES}/xor_tydi/{entry['filename']}"
+
+
+# ---- query generators ------------------------------------------------------------------------
+
+
+def generator_config(generator):
+    return config["generators"][generator]
+
+
+def generator_model_inputs(wildcards):
+    spec = generator_config(wildcards.generator)
+    if spec["type"] == "trained":
+        return [f"{R}/generators/{wildcards.generator}/model"]
+    if spec["type"] == "released":
+        return list(spec["paths"])
+    return []
+
+
+def generator_base(spec):
+    """'backbone:NAME' names a configured backbone's folder; anything else is a hub id or path."""
+    base = spec["base"]
+    return (
+        backbone_path(base.split(":", 1)[1]) if base.startswith("backbone:") else base
+    )
+
+
+# ---- vectors ---------------------------------------------------------------------------------
+
+VECTORS = f"{R}/vectors/{{backbone}}/{{regime}}"
+
+
+def vector_set(path):
+    return {"vectors": path, "ids": path.replace(".npy", ".ids.txt")}
+
+
+ENCODER_RESOURCES = dict(gpu=1, mem_mb=16000, runtime=720)
+
+
+# ---- retrieval -------------------------------------------------------------------------------
+
+SYSTEM = f"{R}/runs/{{backbone}}/{{regime}}/xqg~{{generator}}/k~{{k}}/alpha~{{alpha}}"
+
+
+def index_shards(wildcards):
+    base = f"{R}/vectors/{wildcards.backbone}/{wildcards.regime}"
+    if wildcards.generator == "none":
+        return [f"{base}/passages/shard~{s}.npy" for s in SHARDS]
+    return [
+        f"{base}/fused/{wildcards.generator}/k~{wildcards.k}/alpha~{wildcards.alpha}/shard~{s}.npy"
+        for s in SHARDS
+    ]
+
+
+def system_query_sets(wildcards):
+    main = is_main_system(wildcards.generator, wildcards.k, wildcards.alpha)
+    return QUERY_SETS if main else ["clean"]
+
+
+def query_vectors(wildcards):
+    base = (
+        f"{R}/vectors/{wildcards.backbone}/{wildcards.regime}/queries/{wildcards.lang}"
+    )
+    return [f"{base}/{query_set}.npy" for query_set in system_query_sets(wildcards)]

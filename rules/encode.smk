@@ -1,15 +1,6 @@
 # One encoder path for passages, dev queries, attacked queries and generated queries. Vector sets are
 # NAME.npy (float16, memory-mappable) with NAME.ids.txt beside them.
 
-VECTORS = f"{R}/vectors/{{backbone}}/{{regime}}"
-
-
-def vector_set(path):
-    return {"vectors": path, "ids": path.replace(".npy", ".ids.txt")}
-
-
-ENCODER_RESOURCES = dict(gpu=1, mem_mb=16000, runtime=720)
-
 
 rule encode_passages:
     input:
@@ -17,21 +8,21 @@ rule encode_passages:
         corpus=DATA_FILES["corpus"],
     output:
         **vector_set(f"{VECTORS}/passages/shard~{{shard}}.npy"),
+    log:
+        log_path("encode_passages", "{backbone}", "{regime}", "shard~{shard}"),
+    benchmark:
+        benchmark_path("encode_passages", "{backbone}", "{regime}", "shard~{shard}")
+    conda:
+        "../envs/xqg.yaml"
+    threads: config["encoding"]["threads"]
+    resources:
+        **ENCODER_RESOURCES,
     params:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=config["encoding"],
         num_shards=len(SHARDS),
         code=code_version("encoding", "vectors", "encoder_spec", "formats"),
-    log:
-        log_path("encode_passages", "{backbone}", "{regime}", "shard~{shard}"),
-    benchmark:
-        benchmark_path("encode_passages", "{backbone}", "{regime}", "shard~{shard}")
-    threads: config["encoding"]["threads"]
-    resources:
-        **ENCODER_RESOURCES,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/encode_passages.py"
 
@@ -46,21 +37,33 @@ rule encode_generated_queries:
             lang: f"{VECTORS}/generated/{{generator}}/shard~{{shard}}/{lang}.npy"
             for lang in FUSION_LANGUAGES
         },
+    log:
+        log_path(
+            "encode_generated_queries",
+            "{backbone}",
+            "{regime}",
+            "{generator}",
+            "shard~{shard}",
+        ),
+    benchmark:
+        benchmark_path(
+            "encode_generated_queries",
+            "{backbone}",
+            "{regime}",
+            "{generator}",
+            "shard~{shard}",
+        )
+    conda:
+        "../envs/xqg.yaml"
+    threads: config["encoding"]["threads"]
+    resources:
+        **ENCODER_RESOURCES,
     params:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=config["encoding"],
         samples=config["generation"]["samples_per_language"],
         code=code_version("encoding", "vectors", "encoder_spec", "formats"),
-    log:
-        log_path("encode_generated_queries", "{backbone}", "{regime}", "{generator}", "shard~{shard}"),
-    benchmark:
-        benchmark_path("encode_generated_queries", "{backbone}", "{regime}", "{generator}", "shard~{shard}")
-    threads: config["encoding"]["threads"]
-    resources:
-        **ENCODER_RESOURCES,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/encode_generated_queries.py"
 
@@ -69,23 +72,25 @@ rule encode_queries:
     input:
         model=retriever_inputs,
         clean=DATA_FILES["dev"],
-        attacked=expand(f"{R}/attacks/{{{{lang}}}}/{{query_set}}.jsonl", query_set=QUERY_SETS[1:]),
+        attacked=expand(
+            f"{R}/attacks/{{{{lang}}}}/{{query_set}}.jsonl", query_set=QUERY_SETS[1:]
+        ),
     output:
         **{
             query_set: f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
             for query_set in QUERY_SETS
         },
+    log:
+        log_path("encode_queries", "{backbone}", "{regime}", "{lang}"),
+    conda:
+        "../envs/xqg.yaml"
+    threads: config["encoding"]["threads"]
+    resources:
+        **ENCODER_RESOURCES,
     params:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=config["encoding"],
         code=code_version("encoding", "vectors", "encoder_spec", "formats"),
-    log:
-        log_path("encode_queries", "{backbone}", "{regime}", "{lang}"),
-    threads: config["encoding"]["threads"]
-    resources:
-        **ENCODER_RESOURCES,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/encode_queries.py"

