@@ -1,0 +1,65 @@
+"""Script-aware paraphrase attacks on queries, one module per attack family (see
+../shared/docs/robustness.md): typos, orthographic variants, transliteration, naturality (keyword
+queries), ordering, imperceptible characters and homoglyphs, code-switching and thesaurus synonyms.
+
+Every attack is ``attack(query, lang, budget, rng) -> Perturbation`` and is honest about coverage: where
+it has nothing to change (a Finnish query for transliteration, no thesaurus configured) it returns the
+query unchanged with ``changed=False``, which the applicability rate reports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from xqg.attacks.adversarial import greedy_attack, worst_of_n
+from xqg.attacks.bad_characters import HomoglyphAttack, InvisibleAttack
+from xqg.attacks.base import Attack, Perturbation, derive_rng
+from xqg.attacks.code_switch import CodeSwitchAttack
+from xqg.attacks.naturality import NaturalityAttack
+from xqg.attacks.ordering import OrderingAttack
+from xqg.attacks.orthography import OrthographyAttack, orthographic_normal_form
+from xqg.attacks.query_sets import (
+    AttackedQuery,
+    LanguageSummary,
+    attack_query_set,
+    attack_set_summary,
+    attacked_questions,
+    chrf,
+    read_attacked_queries,
+    validity_sample,
+    write_attacked_queries,
+    write_validity_sheet,
+)
+from xqg.attacks.synonym import SynonymAttack
+from xqg.attacks.transliteration import TransliterationAttack
+from xqg.attacks.typo import TypoAttack, typo_candidates
+
+
+def build_attacks(
+    dictionaries: Mapping[str, str | os.PathLike] | None = None, thesauri: Mapping[str, str | os.PathLike] | None = None
+) -> dict[str, Attack]:
+    """All rule-based attacks by name; ``dictionaries`` (per language, for code_switch) and ``thesauri``
+    (per language, MyThes .dat files, for synonym) are the optional resources."""
+    attacks: list[Attack] = [
+        TypoAttack(),
+        OrthographyAttack(),
+        TransliterationAttack(),
+        NaturalityAttack(),
+        OrderingAttack(),
+        HomoglyphAttack(),
+        InvisibleAttack(),
+        CodeSwitchAttack(dictionaries),
+        SynonymAttack(thesauri),
+    ]
+    return {attack.name: attack for attack in attacks}
+
+
+ATTACKS: dict[str, Attack] = build_attacks()
+
+__all__ = [
+    "ATTACKS", "Attack", "AttackedQuery", "LanguageSummary", "Perturbation", "attack_query_set", "attack_set_summary",
+    "attacked_questions", "build_attacks", "chrf", "derive_rng", "greedy_attack", "orthographic_normal_form",
+    "read_attacked_queries", "typo_candidates", "validity_sample", "worst_of_n", "write_attacked_queries",
+    "write_validity_sheet",
+]
