@@ -1,0 +1,200 @@
+"""Table 1, the table writers and the k / alpha sweep figures, on outcome tables counted by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xqg.formats import InputFormatError
+from xqg.reporting.k_sweep import alpha_sweep_figure, k_sweep_figure, sweep_table
+from xqg.reporting.outcomes import OUTCOME_COLUMNS, metric_name, read_outcomes
+from xqg.reporting.tables import (
+    latex_escape, reference_frame, table1, to_latex, with_reference, write_table, write_table1,
+)
+
+DAGGER = "\u2020"
+
+
+def clean_rows(hits: dict[str, list[int]], *, generator: str = "none", k: int = 0, alpha: float = 0.0,
+               backbone: str = "mbert", regime: str = "fine-tuned", token_budget: int = 2000) -> list[dict]:
+    """Outcome rows of the clean query set: ``hits[lang][i]`` is the hit of query ``{lang}{i}``."""
+    return [dict(dataset="xor", backbone=backbone, regime=regime, generator=generator, k=k, alpha=alpha,
+                 lang=lang, query_set="clean", attack_budget=0, sample=0, qid=f"{lang}{i}",
+                 token_budget=token_budget, hit=hit, top_jaccard=math.nan)
+            for lang, values in hits.items() for i, hit in enumerate(values)]
+
+
+# ar: 4 queries, plain 2/4 = 50 %, xQG 3/4 = 75 % (one discordant pair: never significant).
+# fi: 20 queries, plain 0/20, xQG 20/20: McNemar exact p = 2 * 0.5**20, significant after any correction.
+PLAIN = {"ar": [1, 0, 0, 1], "fi": [0] * 20}
+XQG = {"ar": [1, 1, 0, 1], "fi": [1] * 20}
+
+
+def small_outcomes() -> pd.DataFrame:
+    rows = []
+    for budget in (2000, 5000):
+        rows += clean_rows(PLAIN, token_budget=budget)
+        rows += clean_rows(XQG, generator="neural", k=35, alpha=0.01, token_budget=budget)
+        # the same generator at another k must not enter Table 1
+        rows += clean_rows({"ar": [0, 0, 0, 0], "fi": [0] * 20}, generator="neural", k=5, alpha=0.01,
+                           token_budget=budget)
+    return pd.DataFrame(rows)
+
+
+def test_metric_names():
+    assert [metric_name(n) for n in (2000, 5000, 100, 1500)] == ["R@2kt", "R@5kt", "R@100t", "R@1500t"]
+
+
+def test_table1_scores_macro_average_and_marks():
+    result = table1(small_outcomes(), k=35, alpha=0.01)
+    scores = result.scores.set_index(["metric", "model"])
+    assert list(result.display.columns) == ["metric", "regime", "model", "ar", "fi", "avg"]
+    assert scores.loc[("R@2kt", "mbert"), ["ar", "fi", "avg"]].tolist() == [50.0, 0.0, 25.0]
+    assert scores.loc[("R@5kt", "mbert + xQG (neural)"), ["ar", "fi", "avg"]].tolist() == [75.0, 100.0, 87.5]
+    display = result.display.set_index(["metric", "model"])
+    assert display.loc[("R@2kt", "mbert"), "ar"] == "50.00"  # the plain row is never marked
+    assert display.loc[("R@2kt", "mbert + xQG (neural)"), "ar"] == "75.00"  # p = 1: no mark
+    assert display.loc[("R@2kt", "mbert + xQG (neural)"), "fi"] == "100.00" + DAGGER
+    assert display.loc[("R@2kt", "mbert + xQG (neural)"), "avg"] == "87.50" + DAGGER  # 21 of 22 pooled pairs
+    # 2 metrics x (2 languages + avg) = 6 comparisons, Holm-corrected together
+    p = result.pvalues.set_index(["metric", "lang"])
+    assert len(result.pvalues) == 6
+    assert p.loc[("R@2kt", "fi"), "p_value"] == pytest.approx(2 * 0.5**20)
+    assert p.loc[("R@2kt", "ar"), "p_adjusted"] == pytest.approx(1.0)
+    # Holm: the two pooled avg tests (p = 2 * 0.5**21) rank first, so fi's p is multiplied by m - 2 = 4
+    assert p.loc[("R@2kt", "avg"), "p_value"] == pytest.approx(2 * 0.5**21)
+    assert p.loc[("R@2kt", "fi"), "p_adjusted"] == pytest.approx(4 * 2 * 0.5**20)
+    assert "McNemar" in result.caption and "Holm" in result.caption and DAGGER in result.caption
+
+
+def test_table1_paired_t_and_bonferroni_named_in_caption():
+    result = table1(small_outcomes(), k=35, alpha=0.01, test="t", correction="bonferroni")
+    assert "paired t-test" in result.caption and "Bonferroni" in result.caption
+    assert set(result.pvalues["correction"]) == {"bonferroni"}
+
+
+def test_table1_rejects_different_query_sets():
+    rows = clean_rows(PLAIN) + clean_rows({"ar": [1, 1, 0], "fi": [1] * 20}, generator="neural", k=35, alpha=0.01)
+    with pytest.raises(ValueError, match="different queries"):
+        table1(pd.DataFrame(rows), k=35, alpha=0.01)
+
+
+def test_table1_orders_regimes_and_requires_plain_rows():
+    rows = (clean_rows(PLAIN) + clean_rows(XQG, generator="neural", k=35, alpha=0.01)
+            + clean_rows(PLAIN, regime="zero-shot") + clean_rows(XQG, regime="zero-shot", generator="neural",
+                                                                  k=35, alpha=0.01))
+    result = table1(pd.DataFrame(rows), k=35, alpha=0.01, backbone_labels={"mbert": "mBERT"},
+                    generator_labels={"neural": "xQG"})
+    assert result.display["regime"].tolist() == ["zero-shot", "zero-shot", "fine-tuned", "fine-tuned"]
+    assert result.display["model"].tolist() == ["mBERT", "mBERT + xQG"] * 2
+    with pytest.raises(ValueError, match="plain retriever"):
+        table1(pd.DataFrame(clean_rows(XQG, generator="neural", k=35, alpha=0.01)), k=35, alpha=0.01)
+
+
+def test_with_reference_gives_delta_per_cell():
+    result = table1(small_outcomes(), k=35, alpha=0.01, backbone_labels={"mbert": "mBERT"},
+                    generator_labels={"neural": "xQG"},
+                    reference={"R@2kt": {"mBERT": {"ar": 41.10, "fi": 52.23},
+                                         "mBERT + xQG": {"ar": 42.39}}})
+    delta = result.reference_delta.set_index("model")
+    assert delta.loc["mBERT", "ar"] == pytest.approx(50.0 - 41.10)
+    assert delta.loc["mBERT", "fi"] == pytest.approx(0.0 - 52.23)
+    assert delta.loc["mBERT + xQG", "ar"] == pytest.approx(75.0 - 42.39)
+    assert math.isnan(delta.loc["mBERT + xQG", "fi"])
+    with pytest.raises(ValueError, match="no reference row"):
+        with_reference(result.scores, reference_frame({"R@2kt": {"XLM-R": {"ar": 1.0}}}))
+
+
+def test_write_table_csv_md_tex(tmp_path):
+    table = pd.DataFrame({"model": ["mBERT_1 & co"], "ar": ["42.39" + DAGGER], "rate": [0.123456]})
+    paths = write_table(table, tmp_path / "t1", "R@2kt in % (50% of x)")
+    assert [p.name for p in paths] == ["t1.csv", "t1.md", "t1.tex"]
+    assert pd.read_csv(paths[0])["rate"].iloc[0] == pytest.approx(0.123456)  # full precision
+    markdown = paths[1].read_text(encoding="utf-8")
+    assert markdown.startswith("R@2kt in % (50% of x)\n\n|") and "0.12 " in markdown
+    tex = paths[2].read_text(encoding="utf-8")
+    assert r"\toprule" in tex and r"\bottomrule" in tex and r"{llr}" in tex.replace("{lrr}", "{llr}")
+    assert r"mBERT\_1 \& co" in tex and r"42.39$^{\dagger}$" in tex and r"50\% of x" in tex
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_latex_escape_and_alignment():
+    assert latex_escape("a_b%c$d#e{f}g~h^i\\") == (r"a\_b\%c\$d\#e\{f\}g\textasciitilde{}h"
+                                                   r"\textasciicircum{}i\textbackslash{}")
+    tex = to_latex(pd.DataFrame({"name": ["x"], "score": [1.5]}), "c")
+    assert r"\begin{tabular}{lr}" in tex
+
+
+def test_write_table1_files(tmp_path):
+    result = table1(small_outcomes(), k=35, alpha=0.01, reference={"R@2kt": {"mbert": {"ar": 40.0}}})
+    names = sorted(p.name for p in write_table1(result, tmp_path / "table1"))
+    assert names == sorted(["table1.csv", "table1.md", "table1.tex", "table1.scores.csv", "table1.pvalues.csv",
+                            "table1.reference_delta.csv", "table1.reference_delta.md",
+                            "table1.reference_delta.tex"])
+    pvalues = pd.read_csv(tmp_path / "table1.pvalues.csv")
+    assert {"lang", "p_value", "p_adjusted", "significant"} <= set(pvalues.columns)
+
+
+def test_read_outcomes_names_line_and_field(tmp_path):
+    table = small_outcomes()
+    path = tmp_path / "outcomes.csv"
+    table.to_csv(path, index=False)
+    assert len(read_outcomes(path)) == len(table)
+    table.loc[3, "hit"] = 2
+    table.to_csv(path, index=False)
+    with pytest.raises(InputFormatError, match=r"line 5, field 'hit'"):
+        read_outcomes(path)
+    table.drop(columns="top_jaccard").to_csv(path, index=False)
+    with pytest.raises(InputFormatError, match="top_jaccard"):
+        read_outcomes(path)
+    assert "top_jaccard" in OUTCOME_COLUMNS
+
+
+def sweep_outcomes() -> pd.DataFrame:
+    """ar and fi, 20 queries each. Plain: 5 + 5 hits. k=1: +1 hit each (not significant); k=8: all hits."""
+    def hits(n):
+        return [1] * n + [0] * (20 - n)
+    rows = clean_rows({"ar": hits(5), "fi": hits(5)})
+    rows += clean_rows({"ar": hits(6), "fi": hits(6)}, generator="neural", k=1, alpha=0.01)
+    rows += clean_rows({"ar": hits(20), "fi": hits(20)}, generator="neural", k=8, alpha=0.01)
+    rows += clean_rows({"ar": hits(7), "fi": hits(7)}, generator="neural", k=8, alpha=0.1)  # alpha sweep
+    return pd.DataFrame(rows)
+
+
+def test_sweep_table_scores_and_significance():
+    table = sweep_table(sweep_outcomes(), parameter="k", k=8, alpha=0.01)
+    assert table["value"].tolist() == [0.0, 1.0, 8.0]
+    assert table["score"].tolist() == [25.0, 30.0, 100.0]
+    assert table["significant"].tolist() == [False, False, True]
+    assert math.isnan(table["p_value"].iloc[0])
+    alphas = sweep_table(sweep_outcomes(), parameter="alpha", k=8, alpha=0.01)
+    assert alphas["value"].tolist() == [0.0, 0.01, 0.1]
+    assert alphas["score"].tolist() == [25.0, 100.0, 35.0]
+
+
+def test_sweep_figures_are_written_and_reproducible(tmp_path):
+    outputs = []
+    for run in ("a", "b"):
+        folder = tmp_path / run
+        k_sweep_figure(sweep_outcomes(), out_png=folder / "k.png", out_pdf=folder / "k.pdf", alpha=0.01,
+                       out_csv=folder / "k_sweep.csv")
+        alpha_sweep_figure(sweep_outcomes(), out_png=folder / "a.png", out_pdf=folder / "a.pdf", k=8)
+        outputs.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
+    assert sorted(outputs[0]) == ["a.pdf", "a.png", "k.pdf", "k.png", "k_sweep.csv"]
+    assert all(len(data) > 1000 for name, data in outputs[0].items() if name != "k_sweep.csv")
+    assert outputs[0] == outputs[1]
+    assert np.allclose(pd.read_csv(tmp_path / "a" / "k_sweep.csv")["score"], [25.0, 30.0, 100.0])
+
+
+def test_mark_follows_the_corrected_not_the_raw_p_value():
+    # ar and fi: 6 discordant pairs each, all for xQG: exact McNemar p = 2 * 0.5**6 = 0.03125 < 0.05;
+    # Holm over 3 comparisons lifts them to 2 * 0.03125 = 0.0625; the pooled avg (12 pairs) stays < 0.05
+    rows = clean_rows({"ar": [0] * 6, "fi": [0] * 6}) + clean_rows({"ar": [1] * 6, "fi": [1] * 6},
+                                                                    generator="neural", k=35, alpha=0.01)
+    holm = table1(pd.DataFrame(rows), k=35, alpha=0.01).display.iloc[1]
+    assert (holm["ar"], holm["fi"], holm["avg"]) == ("100.00", "100.00", "100.00" + DAGGER)
+    raw = table1(pd.DataFrame(rows), k=35, alpha=0.01, correction="none").display.iloc[1]
+    assert (raw["ar"], raw["fi"]) == ("100.00" + DAGGER, "100.00" + DAGGER)
