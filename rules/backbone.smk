@@ -63,7 +63,7 @@ rule train_retriever:
     threads: config["encoding"]["threads"]
     resources:
         gpu=1,
-        mem_mb=32000,
+        mem_mb=64000,
         runtime=2880,
     params:
         model=lambda wc: backbone_path(wc.backbone),

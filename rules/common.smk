@@ -260,7 +260,7 @@ def vector_set(path):
     return {"vectors": path, "ids": path.replace(".npy", ".ids.txt")}
 
 
-ENCODER_RESOURCES = dict(gpu=1, mem_mb=16000, runtime=720)
+ENCODER_RESOURCES = dict(gpu=1, mem_mb=32000, runtime=720)
 
 
 # ---- retrieval -------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ rule train_generator:
     threads: config["encoding"]["threads"]
     resources:
         gpu=1,
-        mem_mb=32000,
-        runtime=720,
+        mem_mb=64000,
+        runtime=1440,
     params:
         base=lambda wc: generator_base(generator_config(wc.generator)),
         architecture=lambda wc: generator_config(wc.generator)["architecture"],
@@ -54,7 +54,7 @@ rule generate_queries:
     threads: config["encoding"]["threads"]
     resources:
         gpu=1,
-        mem_mb=16000,
+        mem_mb=32000,
         runtime=1440,
     params:
         generator=lambda wc: generator_config(wc.generator),
