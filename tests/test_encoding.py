@@ -283,3 +283,19 @@ def test_streaming_writer(tmp_path):
         with VectorWriter(tmp_path / "crash.npy", num_rows=2, dim=4) as writer:
             raise RuntimeError("interrupted")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.ids.txt", "s.npy"]
+
+
+def test_repeated_texts_are_encoded_once_and_scattered_back(monkeypatch, tiny_model):
+    import xqg.encoding as encoding
+
+    calls = []
+    original = encoding.embed
+    monkeypatch.setattr(encoding, "embed", lambda model, batch, spec: calls.append(batch["input_ids"].shape[0]) or original(model, batch, spec))
+    spec = EncoderSpec(model=tiny_model, pooling="mean")
+    texts = ["who built the city", "a city", "who built the city", "a city", "who built the city", "the largest river"]
+    vectors = encoding.encode_texts(texts, spec, kind="query", batch_size=64, progress=False, precision="fp32")
+    assert sum(calls) == 3  # three distinct texts
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    np.testing.assert_array_equal(vectors[1], vectors[3])
+    single = encoding.encode_texts(["the largest river"], spec, kind="query", progress=False, precision="fp32")
+    np.testing.assert_allclose(vectors[5], single[0], atol=1e-5)

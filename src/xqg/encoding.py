@@ -126,20 +126,28 @@ def _pad(token_ids: list[list[int]], pad_id: int, device: torch.device) -> dict[
 def _encode_prepared(
     texts: Sequence[str], max_length: int, spec: EncoderSpec, *, batch_size: int, device: torch.device, precision: str, bar
 ) -> np.ndarray:
-    """Encode texts that already carry their prefix; float32 (len(texts), dim) in input order."""
+    """Encode texts that already carry their prefix; float32 (len(texts), dim) in input order.
+
+    Each distinct text is encoded once: generated queries repeat (templates, a generator's favourite
+    questions) and so do attacked queries (a sample the attack could not change is the clean query).
+    """
     tokenizer, model = load_model(spec.model, str(device))
     dim = model.config.hidden_size
-    output = np.empty((len(texts), dim), dtype=np.float32)
     if not texts:
-        return output
-    token_ids = tokenizer(list(texts), truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
+        return np.empty((0, dim), dtype=np.float32)
+    row_of: dict[str, int] = {}
+    rows = np.array([row_of.setdefault(text, len(row_of)) for text in texts])
+    unique = list(row_of)
+    counts = np.bincount(rows, minlength=len(unique))
+    encoded = np.empty((len(unique), dim), dtype=np.float32)
+    token_ids = tokenizer(unique, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     with torch.inference_mode(), _autocast(device, precision):
         for batch in length_sorted_batches([len(ids) for ids in token_ids], batch_size):
             vectors = embed(model, _pad([token_ids[i] for i in batch], pad_id, device), spec)
-            output[batch] = vectors.float().cpu().numpy()
-            bar.update(len(batch))
-    return output
+            encoded[batch] = vectors.float().cpu().numpy()
+            bar.update(int(counts[batch].sum()))
+    return encoded[rows]
 
 
 def _setup(device: str, precision: Precision, threads: int | None) -> tuple[torch.device, str]:
