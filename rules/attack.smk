@@ -26,7 +26,7 @@ rule attack_queries:
 
 rule collect_attack_summaries:
     input:
-        summaries=expand(f"{R}/attacks/{{lang}}/summary.csv", lang=LANGUAGES),
+        summary=expand(f"{R}/attacks/{{lang}}/summary.csv", lang=LANGUAGES),
         validity=expand(f"{R}/attacks/{{lang}}/validity_sample.csv", lang=LANGUAGES),
     output:
         summary=report(

@@ -251,6 +251,7 @@ def generate_embedded_benchmark(
     train_per_language: int = DEFAULT_TRAIN_PER_LANGUAGE,
     distractors: int = DEFAULT_DISTRACTORS,
     max_answer_passages: int = DEFAULT_MAX_ANSWER_PASSAGES,
+    territories: int | None = None,
 ) -> EmbeddedBenchmark:
     """The benchmark in memory (see :func:`build_embedded_benchmark` for the knobs)."""
     if dev_per_language < 1 or train_per_language < 1:
@@ -258,7 +259,13 @@ def generate_embedded_benchmark(
     if distractors < 0 or max_answer_passages < 1:
         raise ValueError(f"need distractors >= 0 and max_answer_passages >= 1, got {distractors}, {max_answer_passages}")
     rng = random.Random(seed)
-    territories = load_territory_facts()
+    facts = load_territory_facts()
+    if territories is not None:
+        # A subset for quick runs (tests, CI); its own RNG keeps the full build's stream unchanged.
+        if not 2 <= territories <= len(facts):
+            raise ValueError(f"territories must lie in 2..{len(facts)}, got {territories}")
+        facts = tuple(sorted(random.Random(f"{seed}-territories").sample(facts, territories), key=lambda t: t.code))
+    territories = facts
     drafts, ids = _build_corpus(territories, distractors, rng)
     candidates, dropped = _candidates(territories, drafts, ids, max_answer_passages)
     dev_codes, train_codes = _split_territories(candidates, dev_per_language / (dev_per_language + train_per_language), rng)
@@ -329,6 +336,7 @@ def build_embedded_benchmark(
     train_per_language: int = DEFAULT_TRAIN_PER_LANGUAGE,
     distractors: int = DEFAULT_DISTRACTORS,
     max_answer_passages: int = DEFAULT_MAX_ANSWER_PASSAGES,
+    territories: int | None = None,
 ) -> BenchmarkFiles:
     """Write the embedded benchmark into ``out_dir`` in XOR-TyDi's file formats.
 
@@ -336,10 +344,11 @@ def build_embedded_benchmark(
     split between dev and train in the same ratio, so no territory is asked about in both. ``distractors``:
     currency, language and time-zone passages added to the three passages of each territory.
     ``max_answer_passages``: a question whose answer is stated by more passages than this is dropped.
+    ``territories``: build from a seeded subset of that many territories (quick runs); None = all 249.
     """
     out_dir = Path(out_dir)
     knobs = dict(seed=seed, dev_per_language=dev_per_language, train_per_language=train_per_language,
-                 distractors=distractors, max_answer_passages=max_answer_passages)
+                 distractors=distractors, max_answer_passages=max_answer_passages, territories=territories)
     benchmark = generate_embedded_benchmark(**knobs)
     files = BenchmarkFiles(
         corpus=out_dir / "corpus.tsv",

@@ -1,0 +1,176 @@
+"""One small end-to-end run of the embedded default (tests/configs/ci.yaml), then what users rely on:
+the tables and figures exist and hold real numbers, a rerun does nothing, one language runs alone,
+changing alpha reruns only fusion and what follows, the report builds, and a second run from scratch
+that is killed mid-way and resumed gives byte-identical tables."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workflow import ROOT, SNAKEMAKE, planned_jobs, snakemake
+
+CI_CONFIG = ROOT / "tests" / "configs" / "ci.yaml"
+LANGS = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
+DETERMINISTIC_OUTPUTS = ["table1.csv", "table1.scores.csv", "k_sweep.csv", "alpha_sweep.csv", "robustness.csv",
+                         "robustness_by_group.csv", "robustness_summary.md", "outcomes.csv", "standard_measures.csv"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("study")
+    result = snakemake("--cores", "2", "--configfile", str(CI_CONFIG), "--workflow-profile", str(ROOT / "profiles" / "local"),
+                       cwd=workdir, timeout=1800)
+    return workdir, result.stdout + result.stderr
+
+
+def results(workdir: Path) -> Path:
+    return workdir / "results" / "ci"
+
+
+def test_table1_has_every_language_regime_and_generator(study):
+    workdir, _ = study
+    scores = pd.read_csv(results(workdir) / "table1.scores.csv")
+    assert set(scores["regime"]) == {"zero-shot", "fine-tuned"}
+    assert set(scores["metric"]) == {"R@50t", "R@100t"}
+    models = set(scores["model"])
+    assert {"me5-small", "me5-small + xQG (neural)", "me5-small + xQG (template)"} <= models
+    for lang in LANGS + ["avg"]:
+        assert scores[lang].between(0, 100).all() and scores[lang].notna().all()
+    # the macro average is the mean over the seven languages
+    assert (scores["avg"] - scores[LANGS].mean(axis=1)).abs().max() < 1e-9
+    markdown = (results(workdir) / "table1.md").read_text(encoding="utf-8")
+    assert "McNemar" in markdown and "Holm" in markdown
+    assert (results(workdir) / "table1.tex").read_text(encoding="utf-8").count("\\\\") >= len(scores)
+
+
+def test_outcomes_are_per_query_and_complete(study):
+    workdir, _ = study
+    outcomes = pd.read_csv(results(workdir) / "outcomes.csv", dtype={"qid": str})
+    clean = outcomes[(outcomes["query_set"] == "clean") & (outcomes["generator"] == "none")]
+    questions = pd.read_json(results(workdir) / "data" / "questions.dev.jsonl", lines=True, dtype={"id": str})
+    per_lang = clean[clean["token_budget"] == 50].groupby(["regime", "lang"]).size()
+    assert (per_lang.unstack().loc[:, LANGS] == questions.groupby("lang").size()[LANGS]).all().all()
+    attacked = outcomes[outcomes["query_set"] != "clean"]
+    assert set(attacked["query_set"]) == {"typo", "orthography", "code_switch"}
+    assert set(attacked["sample"]) == {0, 1}
+    assert attacked["top_jaccard"].between(0, 1).all()
+
+
+def test_figures_are_images(study):
+    workdir, _ = study
+    for figure in ("k_sweep", "alpha_sweep", "robustness"):
+        assert (results(workdir) / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (results(workdir) / f"{figure}.pdf").read_bytes()[:5] == b"%PDF-"
+    sweep = pd.read_csv(results(workdir) / "k_sweep.csv")
+    assert {0, 1, 2} <= set(sweep["value"])
+
+
+def test_robustness_outputs_cover_every_language_and_attack(study):
+    workdir, _ = study
+    table = pd.read_csv(results(workdir) / "robustness.csv")
+    assert set(LANGS) <= set(table["lang"]) and {"typo", "orthography", "code_switch"} == set(table["attack"])
+    summary = (results(workdir) / "robustness_summary.md").read_text(encoding="utf-8")
+    for lang in LANGS:
+        assert re.search(rf"\b{lang}\b", summary), lang
+    groups = pd.read_csv(results(workdir) / "robustness_by_group.csv")
+    assert {"Indo-European", "Dravidian", "Uralic"} <= set(groups.astype(str).stack())
+    audit = pd.read_csv(results(workdir) / "attacks" / "validity_sample.csv", encoding="utf-8-sig")
+    assert len(audit) > 0 and {"original", "text", "valid"} <= set(audit.columns)
+
+
+def test_perturbed_query_vectors_are_the_same_with_and_without_xqg(study):
+    """xQG changes only the passage index: every system of one encoder searches the same query vectors."""
+    workdir, log = study
+    queries_by_system = {}
+    for block in log.split("\nrule search:")[1:]:
+        inputs = re.search(r"input: (.*)", block).group(1).split(", ")
+        output = re.search(r"output: (.*)", block).group(1)
+        system = re.search(r"runs/([^/]+)/([^/]+)/xqg~([^/]+)/k~(\d+)/alpha~([^/]+)/(\w+)/run.trec", output).groups()
+        queries_by_system[system] = sorted(p for p in inputs if "/queries/" in p)
+    assert queries_by_system, "no search job in the log"
+    for (backbone, regime, generator, k, alpha, lang), queries in queries_by_system.items():
+        plain = queries_by_system[(backbone, regime, "none", "0", "0", lang)]
+        assert set(queries) <= set(plain), (generator, k, alpha, lang)
+        if (generator, int(k)) in {("neural", 2), ("template", 2)} and alpha == "0.01":
+            assert queries == plain  # the main systems search the very same clean and attacked vectors
+
+
+def test_rerun_does_nothing(study):
+    workdir, _ = study
+    assert planned_jobs("--configfile", str(CI_CONFIG), cwd=workdir) == {}
+
+
+def test_one_language_after_the_full_run_does_nothing_new(study):
+    workdir, _ = study
+    jobs = planned_jobs("--configfile", str(CI_CONFIG), "--config", "languages=[te]", cwd=workdir)
+    # only the collected tables change (they now hold Telugu alone)
+    assert set(jobs) <= {"collect_outcomes", "collect_attack_summaries", "table1", "sweep_figures", "robustness", "all"}
+
+
+def test_changing_alpha_reruns_only_fusion_and_what_follows(study, tmp_path):
+    workdir, _ = study
+    changed = tmp_path / "alpha.yaml"
+    changed.write_text(CI_CONFIG.read_text(encoding="utf-8").replace("alpha: 0.01", "alpha: 0.02"), encoding="utf-8")
+    jobs = planned_jobs("--configfile", str(changed), cwd=workdir)
+    assert jobs.get("fuse_passage_embeddings", 0) > 0 and jobs.get("search", 0) > 0
+    assert set(jobs) <= {"fuse_passage_embeddings", "search", "evaluate", "collect_outcomes", "table1", "sweep_figures",
+                         "robustness", "all"}
+
+
+def test_editing_a_stage_module_reruns_that_stage(study, tmp_path):
+    workdir, _ = study
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(".venv", ".git", "results", "resources", ".snakemake", "logs"))
+    with open(clone / "src" / "xqg" / "fusion.py", "a", encoding="utf-8") as handle:
+        handle.write("\n# an edit\n")
+    result = subprocess.run([*SNAKEMAKE, "--directory", str(workdir), "--snakefile", str(clone / "Snakefile"),
+                             "--configfile", str(CI_CONFIG), "--dry-run", "--quiet", "rules"],
+                            capture_output=True, text=True, timeout=600)
+    assert "fuse_passage_embeddings" in result.stdout
+    assert "encode_passages" not in result.stdout and "generate_queries" not in result.stdout
+
+
+def test_report_builds(study):
+    workdir, _ = study
+    snakemake("--configfile", str(CI_CONFIG), "--report", "report.html", cwd=workdir, timeout=600)
+    html = (workdir / "report.html").read_text(encoding="utf-8", errors="replace")
+    assert "table1" in html and "robustness" in html
+
+
+def test_killed_rerun_from_scratch_gives_identical_tables(study, tmp_path):
+    """Determinism and interruption together: a second run from scratch, killed while it generates or
+    encodes, then resumed, ends in byte-identical tables."""
+    workdir, _ = study
+    second = tmp_path / "second"
+    second.mkdir()
+    shutil.copytree(workdir / "resources", second / "resources")  # the converted backbone
+    args = [*SNAKEMAKE, "--directory", str(second), "--snakefile", str(ROOT / "Snakefile"), "--cores", "2",
+            "--configfile", str(CI_CONFIG), "--workflow-profile", str(ROOT / "profiles" / "local")]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    deadline = time.time() + 900
+    logs = second / "logs" / "ci"
+    while time.time() < deadline and process.poll() is None:
+        if any((logs / rule).exists() for rule in ("encode_generated_queries", "generate_queries")):
+            time.sleep(2)
+            break
+        time.sleep(1)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    subprocess.run([*SNAKEMAKE, "--directory", str(second), "--snakefile", str(ROOT / "Snakefile"), "--unlock",
+                    "--configfile", str(CI_CONFIG)], check=True, capture_output=True, env=env)
+    resumed = subprocess.run(args, capture_output=True, text=True, env=env, timeout=1800)
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    for name in DETERMINISTIC_OUTPUTS:
+        assert (results(second) / name).read_bytes() == (results(workdir) / name).read_bytes(), name
