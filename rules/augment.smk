@@ -10,7 +10,7 @@ rule fuse_passage_embeddings:
             for lang in FUSION_LANGUAGES
         ],
     output:
-        f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy",
+        maybe_temp(f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy"),
     log:
         log_path(
             "fuse_passage_embeddings",

@@ -80,6 +80,11 @@ def benchmark_path(step, *parts):
     return os.path.join("logs", config["dataset"], step, *parts) + ".benchmark.tsv"
 
 
+def maybe_temp(path):
+    """Large intermediates that one later rule consumes: deleted after use when storage.temp_fused is set."""
+    return temp(path) if config.get("storage", {}).get("temp_fused", False) else path
+
+
 def alpha_label(alpha):
     return format(float(alpha), "g")
 
