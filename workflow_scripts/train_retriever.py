@@ -4,12 +4,13 @@ import json
 import shutil
 from pathlib import Path
 
+import torch
+
 from xqg.encoder_spec import EncoderSpec
 from xqg.formats import read_passages, read_qrels
 from xqg.retriever_data import read_training_queries
 from xqg.rule_logging import rule_log
 from xqg.training import TrainingConfig, train_bi_encoder, training_examples
-import torch
 
 with rule_log(snakemake.log[0]) as log:
     settings = dict(snakemake.params.training)
