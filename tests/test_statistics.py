@@ -85,3 +85,10 @@ def test_compare_paired():
     assert compare_paired([1.0, 2, 3, 4], [2.0, 4, 6, 8], test="t")["diff"] == 2.5
     with pytest.raises(ValueError, match="test must be one of"):
         compare_paired(a, b, test="z")
+
+
+def test_paired_t_test_with_constant_differences():
+    from xqg.statistics import paired_t_test
+
+    assert paired_t_test([0.0] * 20, [1.0] * 20) == 0.0
+    assert paired_t_test([0.5] * 5, [0.5] * 5) == 1.0

@@ -50,10 +50,17 @@ def mcnemar_test(a_hits: Sequence[int], b_hits: Sequence[int]) -> float:
 
 
 def paired_t_test(a: Sequence[float], b: Sequence[float]) -> float:
-    """Two-sided paired t-test of mean(a - b) = 0. Identical samples give p = 1 (scipy would give NaN)."""
+    """Two-sided paired t-test of mean(a - b) = 0. Identical samples give p = 1 (scipy would give NaN).
+
+    Differences that are all the same non-zero value have no variance: the t statistic is infinite
+    and p is 0 (the limit), returned without scipy's precision warning.
+    """
     x, y = _paired(a, b)
-    if np.all(x == y):
+    differences = x - y
+    if np.all(differences == 0):
         return 1.0
+    if np.all(differences == differences[0]):
+        return 0.0
     return float(stats.ttest_rel(x, y).pvalue)
 
 
