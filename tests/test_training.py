@@ -275,3 +275,19 @@ def test_mining_from_the_positive_passage():
     assert first_sentence("Dr. No is a film. It was made in 1962.") == "Dr. No is a film."
     with pytest.raises(ValueError, match="mode"):
         mine_bm25_negatives([("q1", "x")], PASSAGES, {}, mode="translation", progress=False)
+
+
+def test_frozen_embeddings_stay_unchanged(tmp_path, tiny_bert):
+    """freeze_embeddings (a CPU budget knob) trains everything but the word-embedding matrix."""
+    from safetensors.torch import load_file
+
+    spec = EncoderSpec(tiny_bert, pooling="mean", max_query_length=8, max_passage_length=16)
+    config = TrainingConfig(batch_size=4, negatives_per_query=1, epochs=1, max_steps=3, learning_rate=1e-3,
+                            freeze_embeddings=True)
+    train_bi_encoder(_toy_examples(12), spec, config, tmp_path / "out", device="cpu", threads=1, progress=False)
+    before = load_file(f"{tiny_bert}/model.safetensors")
+    after = load_file(tmp_path / "out" / "model.safetensors")
+    embeddings = next(k for k in before if k.endswith("word_embeddings.weight"))
+    assert torch.equal(before[embeddings], after[embeddings])
+    query = next(k for k in before if k.endswith("attention.self.query.weight"))
+    assert not torch.equal(before[query], after[query])

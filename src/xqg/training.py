@@ -83,6 +83,9 @@ class TrainingConfig:
     adam_epsilon: float = 1e-8
     positive_passage_no_shuffle: bool = False  # Tevatron's flag: always use the first positive
     keep_checkpoint: bool = False  # keep out_dir/checkpoint after a completed run
+    # Not the paper's setup: a CPU budget knob. The word-embedding matrix (250k x 384 for e5-small) is
+    # most of the parameters; freezing it removes its gradients and optimiser updates.
+    freeze_embeddings: bool = False
 
     def __post_init__(self) -> None:
         positive_ints = ("batch_size", "epochs", "gradient_accumulation_steps", "checkpoint_every")
@@ -370,8 +373,12 @@ def _train(
 
     from transformers import get_linear_schedule_with_warmup
 
+    if config.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
         (no_decay if parameter.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(parameter)
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
