@@ -10,7 +10,9 @@ rule fuse_passage_embeddings:
             for lang in FUSION_LANGUAGES
         ],
     output:
-        maybe_temp(f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy"),
+        (temp if TEMP_FUSED else str)(
+            f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy"
+        ),
     log:
         log_path(
             "fuse_passage_embeddings",

@@ -23,6 +23,8 @@ FUSION_LANGUAGES = (
     if config["xqg"]["fusion_languages"] == "all"
     else list(config["xqg"]["fusion_languages"])
 )
+# Fused indexes are large (28 GB each at full scale) and searched once: optionally temp().
+TEMP_FUSED = config.get("storage", {}).get("temp_fused", False)
 DEFAULT_K = int(config["xqg"]["k"])
 DEFAULT_ALPHA = config["xqg"]["alpha"]
 
@@ -78,11 +80,6 @@ def log_path(step, *parts):
 
 def benchmark_path(step, *parts):
     return os.path.join("logs", config["dataset"], step, *parts) + ".benchmark.tsv"
-
-
-def maybe_temp(path):
-    """Large intermediates that one later rule consumes: deleted after use when storage.temp_fused is set."""
-    return temp(path) if config.get("storage", {}).get("temp_fused", False) else path
 
 
 def alpha_label(alpha):
