@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 CORES ?= 2
 # torch must be the CPU build. Here pip finds torch 2.13.0 as a local CPU wheel; elsewhere pass
-# PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" (or any CPU wheel source).
+# PIP_ARGS="--extra-index-url <PyTorch's CPU-only wheel index>" (or any CPU wheel source).
 PIP_ARGS ?=
 SNAKEMAKE_ARGS ?=
 
