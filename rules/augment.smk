@@ -23,6 +23,16 @@ rule fuse_passage_embeddings:
             "alpha~{alpha}",
             "shard~{shard}",
         ),
+    benchmark:
+        benchmark_path(
+            "fuse_passage_embeddings",
+            "{backbone}",
+            "{regime}",
+            "{generator}",
+            "k~{k}",
+            "alpha~{alpha}",
+            "shard~{shard}",
+        )
     conda:
         "../envs/xqg.yaml"
     resources:

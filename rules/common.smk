@@ -7,7 +7,11 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from xqg.config_paths import check_config_paths
+from xqg.query_sets import adversarial_query_set
+
 validate(config, "../schemas/config.schema.yaml")
+check_config_paths(config)
 
 ALL_LANGUAGES = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
 LANGUAGES = list(config["languages"])
@@ -170,6 +174,22 @@ def sweep_systems(regime):
     return [s for s in dict.fromkeys(systems) if s not in main_systems()]
 
 
+# Greedy black-box attack (rules/adversarial.smk): one query set per main system of an encoder and
+# budget, named ATTACK@SOURCE~BUDGET (xqg.query_sets); every main system of that encoder searches all of
+# them (adaptive on its own set, transfer on the others). attacks.adversarial.greedy: false turns it off.
+GREEDY = (config["attacks"].get("adversarial") or {}).get("greedy") or None
+
+
+def adversarial_query_sets():
+    if not GREEDY:
+        return []
+    return [
+        f"{adversarial_query_set('greedy', generator)}~{budget}"
+        for generator, _, _ in main_systems()
+        for budget in ATTACK_BUDGETS
+    ]
+
+
 def is_main_system(generator, k, alpha):
     return (generator, int(k), alpha_label(alpha)) in main_systems()
 
@@ -206,6 +226,9 @@ def final_outputs():
     ]
     outputs += [f"{R}/generated/{g}/quality.md" for g in GENERATORS]
     outputs += [f"{R}/attacks/summary.csv", f"{R}/attacks/validity_sample.csv"]
+    if GREEDY:
+        outputs += [f"{R}/adversarial_transfer.{ext}" for ext in ("csv", "md", "tex")]
+        outputs += [f"{R}/attacks/adversarial_summary.csv"]
     return outputs
 
 
@@ -282,7 +305,7 @@ def index_shards(wildcards):
 
 def system_query_sets(wildcards):
     main = is_main_system(wildcards.generator, wildcards.k, wildcards.alpha)
-    return QUERY_SETS if main else ["clean"]
+    return QUERY_SETS + adversarial_query_sets() if main else ["clean"]
 
 
 def query_vectors(wildcards):

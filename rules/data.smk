@@ -11,6 +11,8 @@ if config["data"]["source"] == "embedded":
             readme=f"{R}/data/README.md",
         log:
             log_path("prepare_embedded_benchmark"),
+        benchmark:
+            benchmark_path("prepare_embedded_benchmark")
         conda:
             "../envs/xqg.yaml"
         params:
@@ -27,6 +29,8 @@ else:
             f"{RES}/xor_tydi/{{filename}}",
         log:
             log_path("download_xor_tydi_file", "{filename}"),
+        benchmark:
+            benchmark_path("download_xor_tydi_file", "{filename}")
         conda:
             "../envs/xqg.yaml"
         resources:
@@ -50,6 +54,8 @@ else:
             readme=f"{R}/data/README.md",
         log:
             log_path("prepare_xor_tydi"),
+        benchmark:
+            benchmark_path("prepare_xor_tydi")
         conda:
             "../envs/xqg.yaml"
         resources:

@@ -21,6 +21,16 @@ rule evaluate:
             "alpha~{alpha}",
             "{lang}",
         ),
+    benchmark:
+        benchmark_path(
+            "evaluate",
+            "{backbone}",
+            "{regime}",
+            "xqg~{generator}",
+            "k~{k}",
+            "alpha~{alpha}",
+            "{lang}",
+        )
     conda:
         "../envs/xqg.yaml"
     resources:
@@ -45,6 +55,8 @@ rule collect_outcomes:
         ),
     log:
         log_path("collect_outcomes"),
+    benchmark:
+        benchmark_path("collect_outcomes")
     conda:
         "../envs/xqg.yaml"
     params:

@@ -82,6 +82,8 @@ rule generation_quality:
         ),
     log:
         log_path("generation_quality", "{generator}"),
+    benchmark:
+        benchmark_path("generation_quality", "{generator}")
     conda:
         "../envs/xqg.yaml"
     params:

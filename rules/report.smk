@@ -18,6 +18,8 @@ rule table1:
         pvalues=f"{R}/table1.pvalues.csv",
     log:
         log_path("table1"),
+    benchmark:
+        benchmark_path("table1")
     conda:
         "../envs/xqg.yaml"
     params:
@@ -47,6 +49,8 @@ rule sweep_figures:
         alpha_csv=f"{R}/alpha_sweep.csv",
     log:
         log_path("sweep_figures"),
+    benchmark:
+        benchmark_path("sweep_figures")
     conda:
         "../envs/xqg.yaml"
     params:
@@ -83,6 +87,8 @@ rule robustness:
         ),
     log:
         log_path("robustness"),
+    benchmark:
+        benchmark_path("robustness")
     conda:
         "../envs/xqg.yaml"
     params:

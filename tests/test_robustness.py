@@ -51,14 +51,15 @@ def table() -> pd.DataFrame:
     return robustness_table(outcomes(), k=K, alpha=ALPHA, n_resamples=500)
 
 
-def cell(table: pd.DataFrame, lang: str, generator: str) -> pd.Series:
-    rows = table[(table["lang"] == lang) & (table["generator"] == generator)]
+def cell(table: pd.DataFrame, lang: str, generator: str, selection: str = "mean") -> pd.Series:
+    rows = table[(table["lang"] == lang) & (table["generator"] == generator) & (table["selection"] == selection)]
     assert len(rows) == 1
     return rows.iloc[0]
 
 
 def test_per_query_averages_samples_first():
     queries = per_query_robustness(outcomes(), k=K, alpha=ALPHA)
+    queries = queries[queries["selection"] == "mean"]
     ar = queries[(queries["lang"] == "ar") & (queries["generator"] == "none")].sort_values("qid")
     assert ar["attacked_hit"].tolist() == [1.0, 0.5, 0.0, 0.0]
     assert ar["drop"].tolist() == [0.0, 0.5, 1.0, 0.0]
@@ -93,11 +94,30 @@ def test_significance_only_when_adjusted_p_small(table):
     assert (languages["p_difference_adjusted"] >= languages["p_difference"] - 1e-15).all()
     assert cell(table, "te", "none")["attack_significant"] is True  # 30 of 30 hits lost
     assert cell(table, "bn", "none")["attack_significant"] is False  # nothing lost: p = 1
-    assert set(table["attack_test"]) == {"wilcoxon"}
+    assert set(table.loc[table["selection"] == "mean", "attack_test"]) == {"wilcoxon"}
+
+
+def test_worst_of_n_keeps_each_systems_most_harmful_sample(table):
+    """ar plain: samples [1,0,0,0] and [1,1,0,0] -> worst [1,0,0,0]; xQG: [1,1,1,0], [1,1,0,0] -> [1,1,0,0]."""
+    queries = per_query_robustness(outcomes(), k=K, alpha=ALPHA)
+    worst = queries[(queries["selection"] == "worst") & (queries["lang"] == "ar")].sort_values(["generator", "qid"])
+    assert worst.loc[worst["generator"] == "none", "attacked_hit"].tolist() == [1, 0, 0, 0]
+    assert worst.loc[worst["generator"] == "neural", "attacked_hit"].tolist() == [1, 1, 0, 0]
+    plain, xqg = cell(table, "ar", "none", "worst"), cell(table, "ar", "neural", "worst")
+    assert (plain["attacked"], plain["drop"], plain["success_rate"]) == (25.0, 50.0, pytest.approx(200 / 3))
+    assert (xqg["attacked"], xqg["drop"]) == (50.0, 25.0)
+    assert xqg["drop_difference"] == pytest.approx(-25.0)  # per query: [0, -1, 0, 0]
+    assert plain["attack_test"] == "mcnemar"  # the worst of n is a 0/1 hit again
+    assert plain["n_samples"] == 2
+    # the worst of n never scores above the mean of n
+    mean = table[table["selection"] == "mean"].set_index(["lang", "generator", "token_budget"])["attacked"]
+    worst_all = table[table["selection"] == "worst"].set_index(["lang", "generator", "token_budget"])["attacked"]
+    assert (worst_all <= mean.loc[worst_all.index] + 1e-12).all()
 
 
 def test_single_sample_uses_mcnemar_for_clean_vs_attacked():
     single = robustness_table(outcomes(n_samples=1), k=K, alpha=ALPHA, n_resamples=200)
+    assert set(single["selection"]) == {"mean"}  # one sample: no worst-of-n rows
     assert set(single["attack_test"]) == {"mcnemar"}
     # 30 discordant pairs: xqg.statistics uses the chi-squared form, (|30 - 0| - 1)^2 / 30 on 1 df
     assert cell(single, "te", "none")["p_attack"] == pytest.approx(chi2.sf(29**2 / 30, df=1))
@@ -111,7 +131,7 @@ def test_pooled_row(table):
 
 def test_groups_are_macro_means_next_to_languages(table):
     groups = robustness_by_group(table)
-    plain = groups[groups["generator"] == "none"].set_index(["group_type", "group"])
+    plain = groups[(groups["generator"] == "none") & (groups["selection"] == "mean")].set_index(["group_type", "group"])
     assert plain.loc[("family", "Indo-European"), "drop"] == pytest.approx((0.0 + 50.0) / 2)
     assert plain.loc[("family", "Indo-European"), "languages"] == "ru bn"  # Joshi class 4 before 3
     assert plain.loc[("language", "ar"), "drop"] == pytest.approx(37.5)

@@ -70,6 +70,18 @@ def test_bad_config_names_the_key(tmp_path):
     assert "2.5 is greater than the maximum of 1" in output and "['xqg']['alpha']" in output
 
 
+def test_config_path_outside_the_working_directory_is_refused(tmp_path):
+    escaping = tmp_path / "escaping.yaml"
+    escaping.write_text((ROOT / "config.yaml").read_text(encoding="utf-8").replace("results: results", "results: ../elsewhere"),
+                        encoding="utf-8")
+    result = snakemake("--dry-run", "--configfile", str(escaping), cwd=tmp_path, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "config key results: '../elsewhere' is outside the working directory" in output
+    allowed = tmp_path / "allowed.yaml"
+    allowed.write_text(escaping.read_text(encoding="utf-8") + "allow_absolute_paths: true\n", encoding="utf-8")
+    assert planned_jobs("--configfile", str(allowed), cwd=tmp_path)["table1"] == 1
+
+
 def test_lint_is_clean():
     result = snakemake("--lint", check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

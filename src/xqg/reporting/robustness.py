@@ -2,9 +2,12 @@
 system and regime, with paired tests; grouped by family and Joshi class (descriptively); a figure and a
 Markdown summary generated from the numbers.
 
-Per query, the n attacked samples are averaged first (so each query weighs the same whatever n is).
-For one query: drop = clean hit - mean attacked hit; success = 1 - mean attacked hit when the clean
-query was a hit (undefined otherwise). xQG changes only passage vectors, so the attacked query vectors
+Per query, the n attacked samples are averaged first (so each query weighs the same whatever n is):
+selection "mean". Selection "worst" is the adversarial worst of n: per query and system, the sample
+that hurts that system most (its minimum hit), i.e. an attacker who queries the system n times and keeps
+the sample that succeeds; each system gets its own worst sample under the same budget of n queries.
+For one query: drop = clean hit - attacked hit; success = 1 - attacked hit when the clean query was a
+hit (undefined otherwise). xQG changes only passage vectors, so the attacked query vectors
 are the same for both systems of a backbone: a difference in drop comes from the passage index.
 """
 
@@ -31,7 +34,8 @@ from xqg.reporting.tables import to_latex, to_markdown
 
 ALL_LANGUAGES = "all"  # the row that pools the queries of every language
 CONTEXT = ["dataset", "backbone", "regime"]
-CELL = ["attack", "attack_budget", "metric", "token_budget"]
+CELL = ["attack", "attack_budget", "selection", "metric", "token_budget"]
+MEAN, WORST = "mean", "worst"  # how the n attacked samples of a query are combined
 TIE_TOLERANCE = 1e-9
 
 
@@ -42,10 +46,12 @@ def _joshi_order(lang: str) -> tuple[int, str]:
 
 
 def per_query_robustness(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.DataFrame:
-    """One row per system, language, attack, attack budget, token budget and query: ``clean_hit``,
-    ``attacked_hit`` (mean over samples), ``n_samples``, ``drop``, ``success`` (NaN for clean misses)
-    and ``top_jaccard`` (mean over samples). Systems: the plain retriever and each generator at ``k``
-    and ``alpha``. Attacked queries must be a subset of the clean ones."""
+    """One row per system, language, attack, attack budget, selection, token budget and query:
+    ``clean_hit``, ``attacked_hit``, ``n_samples``, ``drop``, ``success`` (NaN for clean misses) and
+    ``top_jaccard``. Selection "mean": hit and Jaccard averaged over the samples; "worst" (only for query
+    sets with several samples): the minimum hit and the minimum Jaccard over the samples. Systems: the
+    plain retriever and each generator at ``k`` and ``alpha``. Attacked queries must be a subset of the
+    clean ones."""
     outcomes = check_outcomes(outcomes)
     mask = select_system(outcomes, PLAIN_GENERATOR, k, alpha)
     for generator in sorted(set(outcomes["generator"]) - {PLAIN_GENERATOR}):
@@ -58,10 +64,16 @@ def per_query_robustness(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.
     attacked = (rows[rows["query_set"] != CLEAN_QUERY_SET]
                 .groupby([*key, "query_set", "attack_budget"], sort=False)
                 .agg(attacked_hit=("hit", "mean"), n_samples=("sample", "nunique"),
-                     top_jaccard=("top_jaccard", "mean"))
+                     top_jaccard=("top_jaccard", "mean"), worst_hit=("hit", "min"),
+                     worst_jaccard=("top_jaccard", "min"))
                 .reset_index())
     if attacked.empty:
         raise ValueError("the outcomes hold no attacked query sets")
+    sampled = attacked.groupby("query_set")["n_samples"].transform("max") > 1
+    worst = (attacked[sampled].drop(columns=["attacked_hit", "top_jaccard"])
+             .rename(columns={"worst_hit": "attacked_hit", "worst_jaccard": "top_jaccard"}).assign(selection=WORST))
+    attacked = pd.concat([attacked.drop(columns=["worst_hit", "worst_jaccard"]).assign(selection=MEAN), worst],
+                         ignore_index=True)
     merged = attacked.merge(clean[key + ["hit"]].rename(columns={"hit": "clean_hit"}), on=key, how="left",
                             validate="many_to_one")
     orphans = merged["clean_hit"].isna()
@@ -100,9 +112,9 @@ def _system_cell(queries: pd.DataFrame, test: str, n_resamples: int, seed: int) 
     """Metrics of one system in one cell (language or pooled languages)."""
     clean, attacked = queries["clean_hit"].to_numpy(), queries["attacked_hit"].to_numpy()
     clean_score, attacked_score = 100 * clean.mean(), 100 * attacked.mean()
-    one_sample = int(queries["n_samples"].max()) == 1
-    # McNemar for 0/1 hits; with several samples the per-query means are not binary
-    attack_test = "mcnemar" if one_sample else test
+    binary = int(queries["n_samples"].max()) == 1 or (queries["selection"] == WORST).all()
+    # McNemar for 0/1 hits (one sample, or the worst of n); a mean over samples is not binary
+    attack_test = "mcnemar" if binary else test
     ratio_low, ratio_high = _ratio_ci(clean, attacked, n_resamples, 0.95, seed)
     return {
         "n_queries": len(queries), "n_samples": int(queries["n_samples"].max()),
@@ -145,8 +157,8 @@ def robustness_table(outcomes: pd.DataFrame, *, k: int, alpha: float, test: str 
     Clean vs attacked: McNemar's test when each query has one attacked sample, else ``test``
     (``"wilcoxon"`` or ``"t"``) on per-query means. + xQG vs plain: ``test`` on per-query drops, with a
     bootstrap 95% CI of the mean difference in drop. ``correction`` runs over languages x attacks x
-    attack budgets within each dataset, backbone, regime, system and token budget; the pooled rows form
-    their own family (over attacks x budgets). Scores and drops are in percent / percentage points."""
+    attack budgets x selections within each dataset, backbone, regime, system and token budget; the pooled
+    rows form their own family (over attacks x budgets x selections). Scores and drops are in percent / percentage points."""
     if test not in ("wilcoxon", "t"):
         raise ValueError(f"robustness compares per-query means with 'wilcoxon' or 't', not {test!r}")
     queries = per_query_robustness(outcomes, k=k, alpha=alpha)
@@ -176,8 +188,8 @@ def robustness_table(outcomes: pd.DataFrame, *, k: int, alpha: float, test: str 
     table["_order"] = [_joshi_order(lang) if lang != ALL_LANGUAGES else (1, "") for lang in table["lang"]]
     table["_regime"] = [regimes(table).index(r) for r in table["regime"]]
     table["_system"] = [(g != PLAIN_GENERATOR, g) for g in table["generator"]]  # standard first
-    table = table.sort_values([*CONTEXT[:2], "_regime", "attack", "attack_budget", "token_budget", "_order",
-                               "_system"]).drop(columns=["_order", "_regime", "_system"])
+    table = table.sort_values([*CONTEXT[:2], "_regime", "attack", "attack_budget", "selection", "token_budget",
+                               "_order", "_system"]).drop(columns=["_order", "_regime", "_system"])
     return table.reset_index(drop=True)
 
 
@@ -185,10 +197,10 @@ def _cells(queries: pd.DataFrame, pooled: pd.DataFrame):
     """(context, cell, lang, {generator: per-query rows}) for every language and the pooled rows."""
     for frame in (queries, pooled):
         for keys, group in frame.groupby([*CONTEXT, *CELL, "lang"], sort=True):
-            context = dict(zip(CONTEXT, keys[:3]))
-            cell = dict(zip(CELL, keys[3:7]))
+            context = dict(zip(CONTEXT, keys[: len(CONTEXT)]))
+            cell = dict(zip(CELL, keys[len(CONTEXT) : -1]))
             by_system = {str(g): rows for g, rows in group.groupby("generator", sort=True)}
-            yield (context, cell, keys[7]), by_system
+            yield (context, cell, keys[-1]), by_system
 
 
 # --- grouping by family and resource class (descriptive) ----------------------------------------------
@@ -248,6 +260,8 @@ def robustness_display(table: pd.DataFrame) -> pd.DataFrame:
     """The per-language table as text for Markdown/LaTeX (the CSV keeps every column)."""
     display = table[["regime", "backbone", "attack", "attack_budget", "metric", "lang", "system"]].copy()
     display.columns = ["regime", "backbone", "attack", "budget", "metric", "lang", "system"]
+    display.insert(4, "samples", [f"{selection} of {int(n)}" for selection, n in zip(table["selection"],
+                                                                                     table["n_samples"])])
     display["n"] = table["n_queries"].astype(int).astype(str)
     display["clean"] = [_format(v) for v in table["clean"]]
     display["attacked"] = [
@@ -270,13 +284,15 @@ def _caption(table: pd.DataFrame) -> str:
     attack_tests = sorted({TESTS[t] for t in table["attack_test"].dropna()})
     return (
         "Robustness to query attacks (R@Nkt in %, samples averaged per query first). drop = clean - attacked "
-        "(points); ratio = attacked / clean; ASR = attack success rate, the share of clean hits that become "
+        "(points); samples: 'mean of n' averages a query's n attacked samples, 'worst of n' keeps, per "
+        "query and system, the sample that hurts that system most (an adversary with n tries); "
+        "ratio = attacked / clean; ASR = attack success rate, the share of clean hits that become "
         "misses; Jaccard = overlap of the top-10 passages of clean and attacked query; lang 'all' pools the "
         f"queries of all languages. {SIGNIFICANCE_MARK} on attacked: differs from clean "
         f"({' / '.join(attack_tests)}); \u0394drop = mean per-query drop of + xQG minus that of the standard "
         f"retriever (negative: xQG more robust), bootstrap 95% CI, {SIGNIFICANCE_MARK}: "
         f"{' / '.join(difference_tests) or 'no test'}; W/T/L: queries where xQG dropped less / the same / more. "
-        f"p-values adjusted with the {correction} correction over languages x attacks x budgets."
+        f"p-values adjusted with the {correction} correction over languages x attacks x budgets x selections."
     )
 
 
@@ -320,10 +336,10 @@ def _smallest_attack_budgets(table: pd.DataFrame) -> pd.DataFrame:
 def robustness_figure(table: pd.DataFrame, *, out_png: str | os.PathLike, out_pdf: str | os.PathLike,
                       token_budget: int | None = None) -> None:
     """Robustness ratio (attacked / clean) by language, high- to low-resource (Joshi class 5 -> 1), one
-    bar per system with its bootstrap 95% CI; one panel per attack (its smallest budget) x regime x
-    backbone. ``token_budget`` defaults to the smallest in the table (R@2kt)."""
+    bar per system with its bootstrap 95% CI; one panel per attack (its smallest budget, samples
+    averaged per query) x regime x backbone. ``token_budget`` defaults to the smallest in the table (R@2kt)."""
     token_budget = _default_token_budget(table, token_budget)
-    shown = _smallest_attack_budgets(table[(table["token_budget"] == token_budget)
+    shown = _smallest_attack_budgets(table[(table["token_budget"] == token_budget) & (table["selection"] == MEAN)
                                            & (table["lang"] != ALL_LANGUAGES)])
     panels = [(r, b, a) for r in regimes(shown) for b in sorted(shown["backbone"].unique())
               for a in sorted(shown["attack"].unique())
@@ -397,20 +413,23 @@ def robustness_summary(table: pd.DataFrame, *, token_budget: int | None = None, 
     test = TESTS[str(compared["difference_test"].dropna().iloc[0])]
     lines = [
         f"# Robustness summary ({metric_name(token_budget)})", "",
-        "drop = clean minus attacked recall, in points, with the attacked samples averaged per query; the "
+        "drop = clean minus attacked recall, in points, with a query's attacked samples averaged ('mean of "
+        "n') or, adversarially, the sample that hurts each system most ('worst of n'); the "
         "difference is xQG's drop minus the standard retriever's (negative: xQG lost less, i.e. helped). "
         f"Tests: {test} on per-query drops; bootstrap 95% CIs; p-values adjusted with the {correction} "
-        "correction over languages x attacks x budgets. Both systems share the query encoder, so any "
+        "correction over languages x attacks x budgets x selections. Both systems share the query encoder, so any "
         "difference comes from the augmented passage index.", "",
     ]
     order = {r: i for i, r in enumerate(regimes(compared))}
     pooled_first = [(0, 0, "") if lang == ALL_LANGUAGES else (1, *_joshi_order(lang)) for lang in compared["lang"]]
     compared = compared.assign(_regime=compared["regime"].map(order), _lang=pooled_first)
-    for keys_, block in compared.groupby(["dataset", "backbone", "_regime", "generator", "attack", "attack_budget"],
-                                         sort=True):
-        dataset, backbone, _, generator, attack, budget = keys_
+    for keys_, block in compared.groupby(["dataset", "backbone", "_regime", "generator", "attack", "attack_budget",
+                                          "selection"], sort=True):
+        dataset, backbone, _, generator, attack, budget, selection = keys_
         regime = block["regime"].iloc[0]
-        lines.append(f"## {backbone}, {regime}, xQG ({generator}) vs standard: attack `{attack}`, budget {budget}"
+        samples = f"{selection} of {int(block['n_samples'].max())} samples"
+        lines.append(f"## {backbone}, {regime}, xQG ({generator}) vs standard: attack `{attack}`, budget {budget}, "
+                     f"{samples}"
                      + (f" ({dataset})" if table["dataset"].nunique() > 1 else ""))
         lines.append("")
         block = block.sort_values("_lang")
