@@ -9,7 +9,7 @@ rule attack_queries:
             query_set: ensure(
                 f"{R}/attacks/{{lang}}/{query_set}.jsonl", non_empty=True
             )
-            for query_set in QUERY_SETS[1:]
+            for query_set in RULE_ATTACK_SETS
         },
         summary=f"{R}/attacks/{{lang}}/summary.csv",
         validity=f"{R}/attacks/{{lang}}/validity_sample.csv",
@@ -24,10 +24,68 @@ rule attack_queries:
         "../workflow_scripts/attack_queries.py"
 
 
+if BACK_TRANSLATION_SETS:
+
+    rule back_translate_queries:
+        input:
+            questions=DATA_FILES["dev"],
+            # local model folders are tracked; hub ids are resolved (or read from the cache) by transformers
+            models=[
+                MODEL_PARAPHRASE[key]
+                for key in ("model", "similarity_model")
+                if os.path.isdir(MODEL_PARAPHRASE[key])
+            ],
+        output:
+            **{
+                query_set: ensure(
+                    f"{R}/attacks/{{lang}}/{query_set}.jsonl", non_empty=True
+                )
+                for query_set in BACK_TRANSLATION_SETS
+            },
+            summary=f"{R}/attacks/{{lang}}/back_translation.summary.csv",
+            validity=f"{R}/attacks/{{lang}}/back_translation.validity_sample.csv",
+        log:
+            log_path("back_translate_queries", "{lang}"),
+        benchmark:
+            benchmark_path("back_translate_queries", "{lang}")
+        conda:
+            "../envs/xqg.yaml"
+        threads: config["encoding"]["threads"]
+        resources:
+            gpu=1,
+            mem_mb=32000,
+            runtime=240,
+        params:
+            settings=MODEL_PARAPHRASE,
+            samples=config["attacks"]["samples"],
+            seed=config["attacks"]["seed"],
+            validity_per_language=config["attacks"].get(
+                "validity_sample_per_language", 50
+            ),
+            code=code_version(
+                "attacks",
+                "formats",
+                "encoding",
+                "encoder_spec",
+                "vectors",
+                "generation/sampling",
+            ),
+        script:
+            "../workflow_scripts/back_translate_queries.py"
+
+
 rule collect_attack_summaries:
     input:
-        summary=expand(f"{R}/attacks/{{lang}}/summary.csv", lang=LANGUAGES),
-        validity=expand(f"{R}/attacks/{{lang}}/validity_sample.csv", lang=LANGUAGES),
+        summary=expand(f"{R}/attacks/{{lang}}/summary.csv", lang=LANGUAGES)
+        + expand(
+            f"{R}/attacks/{{lang}}/back_translation.summary.csv",
+            lang=LANGUAGES if BACK_TRANSLATION_SETS else [],
+        ),
+        validity=expand(f"{R}/attacks/{{lang}}/validity_sample.csv", lang=LANGUAGES)
+        + expand(
+            f"{R}/attacks/{{lang}}/back_translation.validity_sample.csv",
+            lang=LANGUAGES if BACK_TRANSLATION_SETS else [],
+        ),
     output:
         summary=report(
             f"{R}/attacks/summary.csv",
@@ -39,5 +97,8 @@ rule collect_attack_summaries:
         log_path("collect_attack_summaries"),
     conda:
         "../envs/xqg.yaml"
+    params:
+        skipped=SKIPPED_ATTACKS,
+        languages=LANGUAGES,
     script:
-        "../workflow_scripts/concat_csv.py"
+        "../workflow_scripts/collect_attack_summaries.py"

@@ -4,6 +4,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.utils import validate
 
@@ -21,6 +22,32 @@ GENERATORS = list(config["generators"])
 ATTACKS = list(config["attacks"]["names"])
 ATTACK_BUDGETS = list(config["attacks"]["budgets"])
 QUERY_SETS = ["clean"] + [f"{a}~{b}" for a in ATTACKS for b in ATTACK_BUDGETS]
+RULE_ATTACK_SETS = QUERY_SETS[1:]  # written by attack_queries
+# Model-based paraphrase (back-translation, rule back_translate_queries) joins the DAG only with an MT
+# model configured; otherwise attacks/summary.csv gets a "skipped" row with the reason.
+MODEL_PARAPHRASE = config["attacks"].get("model_paraphrase") or {}
+BACK_TRANSLATION_SETS = (
+    [f"back_translation~{b}" for b in MODEL_PARAPHRASE["budgets"]]
+    if MODEL_PARAPHRASE.get("model")
+    else []
+)
+QUERY_SETS += BACK_TRANSLATION_SETS
+SKIPPED_ATTACKS = (
+    {}
+    if BACK_TRANSLATION_SETS
+    else {
+        "back_translation": "no MT model configured (attacks.model_paraphrase.model is null); none installs offline"
+    }
+)
+if "back_translation" in ATTACKS:
+    raise ValueError(
+        "config attacks.names: back_translation is configured under attacks.model_paraphrase, not in names"
+    )
+if workflow.is_main_process:
+    from snakemake.logging import logger
+
+    for _attack, _reason in SKIPPED_ATTACKS.items():
+        logger.warning(f"attacks: {_attack} skipped: {_reason}")
 SHARDS = list(range(config["encoding"]["passage_shards"]))
 FUSION_LANGUAGES = (
     ALL_LANGUAGES
@@ -190,6 +217,18 @@ def adversarial_query_sets():
     ]
 
 
+def main_system_indexes():
+    """Named inputs index~GENERATOR: the passage-vector shards of each main system of an encoder."""
+    return {
+        f"index~{generator}": lambda wc, g=generator, k=k, alpha=alpha: index_shards(
+            SimpleNamespace(
+                backbone=wc.backbone, regime=wc.regime, generator=g, k=k, alpha=alpha
+            )
+        )
+        for generator, k, alpha in main_systems()
+    }
+
+
 def is_main_system(generator, k, alpha):
     return (generator, int(k), alpha_label(alpha)) in main_systems()
 
@@ -229,6 +268,9 @@ def final_outputs():
     if GREEDY:
         outputs += [f"{R}/adversarial_transfer.{ext}" for ext in ("csv", "md", "tex")]
         outputs += [f"{R}/attacks/adversarial_summary.csv"]
+    # the recall an approximate index loses against exact search (rules/retrieve.smk)
+    if config["search"].get("index", "flat") != "flat":
+        outputs += [f"{R}/search_recall.csv", f"{R}/search_recall.md"]
     return outputs
 
 

@@ -37,7 +37,9 @@ rule evaluate:
         mem_mb=32000,
     params:
         evaluation=config["evaluation"],
-        code=code_version("evaluation", "word_tokenize", "formats"),
+        code=code_version(
+            "evaluation", "scoring", "query_sets", "word_tokenize", "formats"
+        ),
     script:
         "../workflow_scripts/evaluate.py"
 

@@ -1,6 +1,10 @@
 # faiss inner-product search, shard by shard, one job per system and query language. The main
 # systems search the clean and every attacked query set; sweep systems the clean queries only.
 
+# faiss-gpu when configured: the gpu resource sends the job to a GPU node on SLURM (and limits
+# concurrent GPU jobs on a workstation with --resources gpu=N).
+SEARCH_GPUS = int(config["search"].get("use_gpu", False))
+
 
 rule search:
     input:
@@ -31,6 +35,7 @@ rule search:
     conda:
         "../envs/xqg.yaml"
     resources:
+        gpu=SEARCH_GPUS,
         mem_mb=64000,
         runtime=240,
     params:
@@ -38,3 +43,82 @@ rule search:
         code=code_version("search", "vectors", "formats"),
     script:
         "../workflow_scripts/search.py"
+
+
+# With an approximate index (search.index ivf, hnsw or ivfpq), what it loses against exact search: one
+# job per system, on a seeded sample of every language's clean queries searched exactly shard by shard
+# (so one pass over the shards per system, not per language), compared with the system's own runs.
+SEARCH_DEPTH = config["search"].get("depth", 100)
+SEARCH_RECALL = {
+    "queries_per_language": 200,
+    "cutoffs": [c for c in (10, 100) if c <= SEARCH_DEPTH],
+    "seed": 0,
+} | config.get("search_recall", {})
+if any(c > SEARCH_DEPTH for c in SEARCH_RECALL["cutoffs"]):
+    raise ValueError(
+        f"config: search_recall.cutoffs {SEARCH_RECALL['cutoffs']} must not exceed search.depth {SEARCH_DEPTH}"
+    )
+
+
+rule search_recall:
+    input:
+        shards=index_shards,
+        queries=expand(
+            f"{VECTORS}/queries/{{lang}}/clean.npy", lang=LANGUAGES, allow_missing=True
+        ),
+        runs=expand(f"{SYSTEM}/{{lang}}/run.trec", lang=LANGUAGES, allow_missing=True),
+    output:
+        f"{SYSTEM}/search_recall.csv",
+    log:
+        log_path(
+            "search_recall",
+            "{backbone}",
+            "{regime}",
+            "xqg~{generator}",
+            "k~{k}",
+            "alpha~{alpha}",
+        ),
+    benchmark:
+        benchmark_path(
+            "search_recall",
+            "{backbone}",
+            "{regime}",
+            "xqg~{generator}",
+            "k~{k}",
+            "alpha~{alpha}",
+        )
+    conda:
+        "../envs/xqg.yaml"
+    resources:
+        gpu=SEARCH_GPUS,
+        mem_mb=64000,
+        runtime=240,
+    params:
+        search=config["search"],
+        recall=SEARCH_RECALL,
+        languages=LANGUAGES,
+        code=code_version("search", "search_recall", "vectors"),
+    script:
+        "../workflow_scripts/search_recall.py"
+
+
+rule collect_search_recall:
+    input:
+        [f"{system}/search_recall.csv" for system in all_system_dirs()],
+    output:
+        csv=report(
+            f"{R}/search_recall.csv",
+            category="Tables",
+            caption="../report/search_recall.rst",
+        ),
+        md=f"{R}/search_recall.md",
+    log:
+        log_path("collect_search_recall"),
+    conda:
+        "../envs/xqg.yaml"
+    params:
+        dataset=config["dataset"],
+        languages=LANGUAGES,
+        code=code_version("search_recall", "reporting/tables"),
+    script:
+        "../workflow_scripts/collect_search_recall.py"

@@ -13,6 +13,7 @@ from xqg.encoder_spec import EncoderSpec
 from xqg.encoding import (
     cpu_has_native_bf16,
     encode_generated_queries,
+    encode_generated_queries_by_language,
     encode_passage_shard,
     encode_queries,
     encode_texts,
@@ -178,6 +179,34 @@ def test_generated_query_layout(tiny_model, tmp_path):
     write_generated_queries(path, records + [records[0]])
     with pytest.raises(InputFormatError, match="repeats passage 'p1'"):
         encode_generated_queries(path, tmp_path / "g2.npy", spec, **options)
+
+
+def test_one_pass_by_language_equals_one_call_per_language(tiny_model, tmp_path, monkeypatch):
+    import xqg.encoding as encoding
+
+    records = [GeneratedQueries(f"p{i}", lang, tuple(SENTENCES[(i + j + len(lang)) % len(SENTENCES)] for j in range(1 + (i + j) % 3)))
+               for i in range(6) for j, lang in enumerate(["te", "ar", "fi"]) if (i + j) % 4]  # some passages lack a language
+    path = tmp_path / "generated.jsonl"
+    write_generated_queries(path, records)
+    spec = _spec(tiny_model, query_prefix="q: ")
+    options = dict(precision="fp32", device="cpu", progress=False, batch_size=2, chunk_size=3)  # several chunks per language
+    langs = ["ar", "fi", "te", "ko"]  # Korean: absent from the file, all-NaN as before
+    for lang in langs:
+        assert encode_generated_queries(path, tmp_path / f"old.{lang}.npy", spec, languages=[lang], **options)[0] == 6
+    reads, loads = [], []
+    original_iter, original_load = encoding.iter_generated_queries, encoding.load_encoder
+    monkeypatch.setattr(encoding, "iter_generated_queries", lambda p: reads.append(p) or original_iter(p))
+    monkeypatch.setattr(encoding, "load_encoder", lambda *a, **k: loads.append(a) or original_load(*a, **k))
+    encoding.load_model.cache_clear()
+    assert encode_generated_queries_by_language(path, {lang: tmp_path / f"new.{lang}.npy" for lang in langs}, spec, **options) == (6, 3)
+    assert len(reads) == 2 and len(loads) == 1  # an index pass and an encoding pass, whatever the number of languages
+    for lang in langs:
+        for suffix in (".npy", ".ids.txt", ".counts.npy", ".layout.json"):
+            assert (tmp_path / f"new.{lang}{suffix}").read_bytes() == (tmp_path / f"old.{lang}{suffix}").read_bytes(), (lang, suffix)
+    assert np.isnan(read_generated_query_vectors(tmp_path / "new.ko.npy").vectors).all()
+    with pytest.raises(ValueError, match="'ar' is asked for in two vector sets"):
+        encoding._encode_generated_sets(path, encoding._index_generated(path), {tmp_path / "x.npy": ["ar"], tmp_path / "y.npy": ["fi", "ar"]},
+                                        spec, 3, chunk_size=3, batch_size=2, precision="fp32", device="cpu", threads=None, progress=False)
 
 
 def test_length_sorted_batches_and_shards():

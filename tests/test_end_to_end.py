@@ -67,8 +67,12 @@ def test_outcomes_are_per_query_and_complete(study):
     per_lang = clean[clean["token_budget"] == 50].groupby(["regime", "lang"]).size()
     assert (per_lang.unstack().loc[:, LANGS] == questions.groupby("lang").size()[LANGS]).all().all()
     attacked = outcomes[outcomes["query_set"] != "clean"]
-    assert set(attacked["query_set"]) == {"typo", "orthography", "code_switch"}
-    assert set(attacked["sample"]) == {0, 1}
+    greedy = {f"greedy@{source}" for source in ("none", "neural", "template")}
+    assert set(attacked["query_set"]) == {"typo", "orthography", "code_switch"} | greedy
+    # every main system searched every system's greedy set: adaptive on its own, transfer on the others
+    main = attacked[attacked["query_set"].isin(greedy)]
+    assert main.groupby(["regime", "generator"])["query_set"].nunique().eq(len(greedy)).all()
+    assert set(attacked.loc[~attacked["query_set"].isin(greedy), "sample"]) == {0, 1}
     assert attacked["top_jaccard"].between(0, 1).all()
 
 
@@ -84,7 +88,10 @@ def test_figures_are_images(study):
 def test_robustness_outputs_cover_every_language_and_attack(study):
     workdir, _ = study
     table = pd.read_csv(results(workdir) / "robustness.csv")
-    assert set(LANGS) <= set(table["lang"]) and {"typo", "orthography", "code_switch"} == set(table["attack"])
+    assert set(LANGS) <= set(table["lang"]) and {"typo", "orthography", "code_switch", "greedy"} == set(table["attack"])
+    assert set(table["selection"]) == {"mean", "worst"}
+    transfer = pd.read_csv(results(workdir) / "adversarial_transfer.csv")
+    assert len(transfer) > 0
     summary = (results(workdir) / "robustness_summary.md").read_text(encoding="utf-8")
     for lang in LANGS:
         assert re.search(rf"\b{lang}\b", summary), lang

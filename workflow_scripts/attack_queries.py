@@ -22,7 +22,7 @@ with rule_log(snakemake.log[0]) as log:
             records = attack_query_set(questions, attack, budget, settings["samples"], settings["seed"])
             write_attacked_queries(snakemake.output[f"{attack}~{budget}"], records)
             for summary in attack_set_summary(records).values():
-                summaries.append({"attack": attack, "budget": budget, **dataclasses.asdict(summary)})
+                summaries.append({"attack": attack, "budget": budget, "seed": settings["seed"], **dataclasses.asdict(summary)})
             audit += validity_sample(records, per_language=settings.get("validity_sample_per_language", 50), seed=settings["seed"])
             log.info("%s budget %d: %d of %d samples changed", attack, budget, sum(r.changed for r in records), len(records))
     with atomic_path(snakemake.output.summary) as tmp:

@@ -12,7 +12,8 @@ File drivers write vector sets (see :mod:`xqg.vectors`):
   ``[n*i//k, n*(i+1)//k)``; concatenating the shards' outputs in shard order gives the unsharded output.
 - :func:`encode_queries`: questions (XOR-TyDi JSONL or (id, text) pairs).
 - :func:`encode_generated_queries`: generated-query JSONL into the (passage, language, sample, dim)
-  layout that fusion slices.
+  layout that fusion slices; :func:`encode_generated_queries_by_language` writes one such vector set
+  per language from a single encoding pass (the workflow's layout).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import torch
@@ -274,6 +275,95 @@ def encode_queries(
     return len(pairs)
 
 
+class _GeneratedIndex(NamedTuple):
+    """What the model-free first pass over a generated-query file learns: rows and sample counts."""
+
+    rows: dict[str, int]  # passage id -> row, in first-appearance order
+    present: dict[tuple[int, str], int]  # (row, language) -> number of queries in the file
+
+    def languages(self) -> list[str]:
+        found = {lang for _, lang in self.present}
+        return [lang for lang in LANGUAGES if lang in found]
+
+    def max_samples(self) -> int:
+        return max(self.present.values(), default=0)
+
+
+def _index_generated(generated_jsonl: str | os.PathLike) -> _GeneratedIndex:
+    rows: dict[str, int] = {}
+    present: dict[tuple[int, str], int] = {}
+    for record_number, record in enumerate(iter_generated_queries(generated_jsonl), start=1):
+        row = rows.setdefault(record.passage_id, len(rows))
+        if (row, record.lang) in present:
+            raise InputFormatError(generated_jsonl, None, "passage_id",
+                                   f"record {record_number} repeats passage {record.passage_id!r} in language {record.lang!r}")
+        present[(row, record.lang)] = len(record.queries)
+    return _GeneratedIndex(rows, present)
+
+
+def _encode_generated_sets(
+    generated_jsonl: str | os.PathLike,
+    index: _GeneratedIndex,
+    outputs: Mapping[str | os.PathLike, Sequence[str]],
+    spec: EncoderSpec,
+    samples: int,
+    *,
+    chunk_size: int,
+    batch_size: int,
+    precision: Precision,
+    device: str,
+    threads: int | None,
+    progress: bool,
+) -> None:
+    """Encode one pass over ``generated_jsonl`` into several vector sets ({path: its languages}).
+
+    Each vector set collects its own chunks of ``chunk_size`` queries in file order, so its batches, and
+    hence its bytes, are those of encoding it alone; memory holds at most one chunk of texts per set.
+    """
+    target: dict[str, tuple[int, int]] = {}  # language -> (vector set, column)
+    for number, langs in enumerate(outputs.values()):
+        for column, lang in enumerate(langs):
+            if lang in target:
+                raise ValueError(f"language {lang!r} is asked for in two vector sets")
+            target[lang] = (number, column)
+    all_counts = [np.zeros((len(index.rows), len(langs)), dtype=np.int32) for langs in outputs.values()]
+    for (row, lang), count in index.present.items():
+        if lang in target:
+            number, column = target[lang]
+            all_counts[number][row, column] = min(count, samples)
+
+    torch_device, resolved = _setup(device, precision, threads)
+    _, model = load_model(spec.model, str(torch_device))
+    with contextlib.ExitStack() as stack:
+        arrays = [
+            stack.enter_context(generated_query_vector_writer(path, list(index.rows), langs, counts, samples, model.config.hidden_size))
+            for (path, langs), counts in zip(outputs.items(), all_counts, strict=True)
+        ]
+        bar = stack.enter_context(tqdm(total=int(sum(c.sum() for c in all_counts)), desc=f"encode generated queries ({resolved})",
+                                       unit="query", disable=not progress))
+        buffers: list[list[tuple[int, int, int, str]]] = [[] for _ in arrays]
+
+        def flush(number: int) -> None:
+            chunk, buffers[number] = buffers[number], []
+            prepared = [spec.query_text(text) for *_, text in chunk]
+            vectors = _encode_prepared(prepared, spec.max_query_length, spec, batch_size=batch_size, device=torch_device, precision=resolved, bar=bar)
+            rows, columns, sample = (np.array(axis) for axis in list(zip(*chunk))[:3])
+            arrays[number][rows, columns, sample] = vectors.astype(np.float16)
+
+        for record in iter_generated_queries(generated_jsonl):
+            if record.lang not in target:
+                continue
+            number, column = target[record.lang]
+            row = index.rows[record.passage_id]
+            for sample, text in enumerate(record.queries[:samples]):
+                buffers[number].append((row, column, sample, text))
+                if len(buffers[number]) == chunk_size:
+                    flush(number)
+        for number, buffer in enumerate(buffers):
+            if buffer:
+                flush(number)
+
+
 def encode_generated_queries(
     generated_jsonl: str | os.PathLike,
     out_npy: str | os.PathLike,
@@ -294,37 +384,39 @@ def encode_generated_queries(
     canonical order); ``num_samples`` defaults to the most queries any record has, and keeps only
     the first ``num_samples`` of longer records. Returns (n_passages, n_languages, n_samples).
     """
-    passage_index: dict[str, int] = {}
-    present: dict[tuple[int, str], int] = {}
-    for record_number, record in enumerate(iter_generated_queries(generated_jsonl), start=1):
-        row = passage_index.setdefault(record.passage_id, len(passage_index))
-        if (row, record.lang) in present:
-            raise InputFormatError(generated_jsonl, None, "passage_id",
-                                   f"record {record_number} repeats passage {record.passage_id!r} in language {record.lang!r}")
-        present[(row, record.lang)] = len(record.queries)
-    found = {lang for _, lang in present}
-    langs = [lang for lang in LANGUAGES if lang in found] if languages is None else list(languages)
-    samples = max(present.values(), default=0) if num_samples is None else num_samples
-    counts = np.zeros((len(passage_index), len(langs)), dtype=np.int32)
-    lang_index = {lang: column for column, lang in enumerate(langs)}
-    for (row, lang), count in present.items():
-        if lang in lang_index:
-            counts[row, lang_index[lang]] = min(count, samples)
+    index = _index_generated(generated_jsonl)
+    langs = index.languages() if languages is None else list(languages)
+    samples = index.max_samples() if num_samples is None else num_samples
+    _encode_generated_sets(generated_jsonl, index, {out_npy: langs}, spec, samples, chunk_size=chunk_size, batch_size=batch_size,
+                           precision=precision, device=device, threads=threads, progress=progress)
+    return len(index.rows), len(langs), samples
 
-    torch_device, resolved = _setup(device, precision, threads)
-    _, model = load_model(spec.model, str(torch_device))
-    slots = ((passage_index[r.passage_id], lang_index[r.lang], s, text)
-             for r in iter_generated_queries(generated_jsonl) if r.lang in lang_index
-             for s, text in enumerate(r.queries[:samples]))
-    with generated_query_vector_writer(out_npy, list(passage_index), langs, counts, samples, model.config.hidden_size) as array, tqdm(
-        total=int(counts.sum()), desc=f"encode generated queries ({resolved})", unit="query", disable=not progress
-    ) as bar:
-        for chunk in _chunks(slots, chunk_size):
-            prepared = [spec.query_text(text) for *_, text in chunk]
-            vectors = _encode_prepared(prepared, spec.max_query_length, spec, batch_size=batch_size, device=torch_device, precision=resolved, bar=bar)
-            rows, columns, sample = (np.array(axis) for axis in list(zip(*chunk))[:3])
-            array[rows, columns, sample] = vectors.astype(np.float16)
-    return len(passage_index), len(langs), samples
+
+def encode_generated_queries_by_language(
+    generated_jsonl: str | os.PathLike,
+    outputs: Mapping[str, str | os.PathLike],
+    spec: EncoderSpec,
+    *,
+    num_samples: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    batch_size: int = 64,
+    precision: Precision = "auto",
+    device: str = "auto",
+    threads: int | None = None,
+    progress: bool = True,
+) -> tuple[int, int]:
+    """One vector set per language ({language: NAME.npy}), from two passes over the file, whatever the languages.
+
+    The files are byte for byte those of ``encode_generated_queries(..., languages=[lang])`` for each
+    language (which would read the file twice per language): a first, model-free pass indexes passages
+    and counts, a second encodes. ``num_samples`` defaults to the most queries of any record (of any
+    language), as there. Returns (n_passages, n_samples).
+    """
+    index = _index_generated(generated_jsonl)
+    samples = index.max_samples() if num_samples is None else num_samples
+    _encode_generated_sets(generated_jsonl, index, {path: [lang] for lang, path in outputs.items()}, spec, samples,
+                           chunk_size=chunk_size, batch_size=batch_size, precision=precision, device=device, threads=threads, progress=progress)
+    return len(index.rows), samples
 
 
 # ----------------------------------------------------------------------------- command line

@@ -44,3 +44,22 @@ def attacked_run_queries(path: str | os.PathLike) -> list[tuple[str, str]]:
     from xqg.attacks import read_attacked_queries
 
     return [(attacked_query_id(r.qid, r.attack, r.budget, r.sample), r.text) for r in read_attacked_queries(path)]
+
+
+# Adversarial query sets are crafted against one system: their name carries it, ATTACK@SOURCE (e.g.
+# "greedy@none" against the plain retriever, "greedy@mt5" against + xQG with generator mt5, both of the
+# backbone and regime that evaluate them). Evaluated on the source itself the attack is adaptive,
+# on any other system it is a transfer.
+SOURCE_SEPARATOR = "@"
+
+
+def adversarial_query_set(attack: str, source: str) -> str:
+    if SOURCE_SEPARATOR in attack or SOURCE_SEPARATOR in source or "~" in source or SEPARATOR in source:
+        raise ValueError(f"cannot name the adversarial query set {attack!r} against {source!r}")
+    return f"{attack}{SOURCE_SEPARATOR}{source}"
+
+
+def adversarial_source(query_set: str) -> tuple[str, str] | None:
+    """(attack, source system) of an adversarial query set's name, or None for any other query set."""
+    attack, separator, source = query_set.partition(SOURCE_SEPARATOR)
+    return (attack, source) if separator and attack and source else None

@@ -1,7 +1,9 @@
 """Scoring one run file that holds a language's clean and attacked query sets.
 
 Every attacked query is scored against its clean question's answers; its rank stability is the
-Jaccard overlap of its top passages with the clean query's top passages.
+Jaccard overlap of its top passages with the clean query's top passages. The clean and rule-based
+attacked sets hold every question; an adversarial set (``ATTACK@SOURCE``, xqg.query_sets) holds only the
+questions its attack chose (those with a gold passage, at most ``max_questions``), and is scored on them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 
 from xqg.evaluation import recall_at_k_tokens, rankings_from_run, standard_measures
 from xqg.formats import Qrels, Question, Run
-from xqg.query_sets import parse_query_id
+from xqg.query_sets import adversarial_source, parse_query_id
 from xqg.word_tokenize import word_tokenize
 
 OUTCOME_COLUMNS = ["lang", "query_set", "attack_budget", "sample", "qid", "token_budget", "hit", "top_jaccard"]
@@ -50,8 +52,9 @@ def score_run(
     tokenizer = functools.lru_cache(maxsize=None)(word_tokenize)  # each passage tokenised once per run
     frames = []
     for (query_set, budget, sample), rankings in sorted(groups.items()):
+        scored = [q for q in questions if q.id in rankings] if adversarial_source(query_set) else questions
         frame = recall_at_k_tokens(
-            questions, rankings, passage_texts, token_budgets, missing, tokenizer, source=source, progress=False
+            scored, rankings, passage_texts, token_budgets, missing, tokenizer, source=source, progress=False
         )
         frame.insert(1, "query_set", query_set)
         frame.insert(2, "attack_budget", budget)

@@ -1,8 +1,10 @@
 """Inner-product search with faiss, shard by shard, into TREC runs.
 
 Exact search (``IndexFlatIP``) is the default, as in the paper. For corpora that do not fit in memory,
-``index="ivf"`` or ``"hnsw"`` trade recall for memory and speed; :func:`recall_against_exact` measures
-what they lose. GPU faiss is used when present and asked for; results equal CPU exact search.
+``index="ivf"`` (inverted lists), ``"hnsw"`` (graph) or ``"ivfpq"`` (inverted lists over product-quantised
+codes, ~``dim * 4 / pq_m`` times smaller than float32) trade recall for memory and speed;
+:func:`recall_against_exact` measures what they lose (the workflow reports it: :mod:`xqg.search_recall`).
+GPU faiss is used when present and asked for; results equal CPU exact search.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Literal
 import faiss
 import numpy as np
 
-IndexKind = Literal["flat", "ivf", "hnsw"]
+IndexKind = Literal["flat", "ivf", "hnsw", "ivfpq"]
+PQ_BITS = 8  # bits per sub-quantiser code: 256 centroids, faiss's standard (and GPU-supported) choice
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,21 @@ class SearchConfig:
     ivf_probe: int = 64
     hnsw_m: int = 32
     hnsw_ef_search: int = 256
+    pq_m: int = 64  # sub-quantisers of ivfpq; must divide the vector dimension
     use_gpu: bool = False
+
+    def describe(self) -> str:
+        """The index and its accuracy knobs, for reports."""
+        if self.index in ("ivf", "ivfpq"):
+            pq = f", pq_m {self.pq_m} x {PQ_BITS} bits" if self.index == "ivfpq" else ""
+            return f"{self.index} (up to {self.ivf_lists} lists a shard, nprobe {self.ivf_probe}{pq})"
+        if self.index == "hnsw":
+            return f"hnsw (M {self.hnsw_m}, efSearch {self.hnsw_ef_search})"
+        return self.index
+
+
+def _ivf_lists(num_vectors: int, config: SearchConfig) -> int:
+    return min(config.ivf_lists, max(1, num_vectors // 39))  # faiss wants >= 39 training points a list
 
 
 def build_index(vectors: np.ndarray, config: SearchConfig) -> faiss.Index:
@@ -34,8 +51,17 @@ def build_index(vectors: np.ndarray, config: SearchConfig) -> faiss.Index:
     if config.index == "flat":
         index = faiss.IndexFlatIP(dim)
     elif config.index == "ivf":
-        lists = min(config.ivf_lists, max(1, vectors.shape[0] // 39))  # faiss wants >= 39 points a list
+        lists = _ivf_lists(vectors.shape[0], config)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+        index.nprobe = min(config.ivf_probe, lists)
+    elif config.index == "ivfpq":
+        if dim % config.pq_m:
+            raise ValueError(f"search.pq_m = {config.pq_m} must divide the vector dimension {dim}")
+        if vectors.shape[0] < 2**PQ_BITS:
+            raise ValueError(f"ivfpq needs at least {2**PQ_BITS} vectors a shard to train its codebooks, got {vectors.shape[0]}")
+        lists = _ivf_lists(vectors.shape[0], config)
+        index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, lists, config.pq_m, PQ_BITS, faiss.METRIC_INNER_PRODUCT)
         index.train(vectors)
         index.nprobe = min(config.ivf_probe, lists)
     elif config.index == "hnsw":

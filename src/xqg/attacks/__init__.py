@@ -5,6 +5,10 @@ queries), ordering, imperceptible characters and homoglyphs, code-switching and 
 Every attack is ``attack(query, lang, budget, rng) -> Perturbation`` and is honest about coverage: where
 it has nothing to change (a Finnish query for transliteration, no thesaurus configured) it returns the
 query unchanged with ``changed=False``, which the applicability rate reports.
+
+The model-based attack, back-translation through English (:mod:`xqg.attacks.back_translation`), needs an
+MT and a similarity model and batches whole query sets, so it is not in ``ATTACKS`` and is imported on
+its own (it loads torch and transformers); it writes the same :class:`AttackedQuery` records.
 """
 
 from __future__ import annotations

@@ -83,3 +83,23 @@ class HomoglyphAttack:
             what = "decompose" if char not in HOMOGLYPHS else "substitute"
             edits.append(f"homoglyph:{what} {char!r} U+{ord(char):04X} -> {' '.join(f'U+{ord(c):04X}' for c in new)} at {position}")
         return perturbation(query, replace_spans(query, spans), edits)
+
+
+def homoglyph_candidates(text: str, lang: str, word_index: int, rng: random.Random, n: int = 5) -> list[tuple[str, str]]:
+    """Up to ``n`` distinct one-character homoglyph variants of word ``word_index`` of ``text`` as
+    (new text, description); the homoglyph unit editor of :func:`xqg.attacks.adversarial.greedy_attack`.
+    Every site and replacement of the word is a candidate; ``rng`` picks which ``n`` when there are more."""
+    word = words(text, lang)[word_index]
+    options = []
+    for offset, char in enumerate(word.text):
+        if char in HOMOGLYPHS:
+            options += [(offset, char, new, "substitute") for new in HOMOGLYPHS[char]]
+        elif is_hangul_syllable(char):
+            options.append((offset, char, unicodedata.normalize("NFD", char), "decompose"))
+    out = []
+    for offset, char, new, what in rng.sample(options, min(n, len(options))):
+        position = word.start + offset
+        described = " ".join(f"U+{ord(c):04X}" for c in new)
+        out.append((replace_spans(text, [(position, position + 1, new)]),
+                    f"homoglyph:{what} {char!r} U+{ord(char):04X} -> {described} in word {word_index + 1}"))
+    return out

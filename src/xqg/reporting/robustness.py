@@ -25,6 +25,7 @@ import pandas as pd
 from xqg import statistics
 from xqg.files import atomic_open
 from xqg.languages import LANGUAGE_INFO
+from xqg.reporting.adversarial import adaptive_attack_rows
 from xqg.reporting.k_sweep import _STYLE, _panel_grid, legend_title, save_figure
 from xqg.reporting.outcomes import (
     CLEAN_QUERY_SET, CORRECTIONS, PLAIN_GENERATOR, SIGNIFICANCE_MARK, TESTS, adjust, check_outcomes,
@@ -51,8 +52,9 @@ def per_query_robustness(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.
     ``top_jaccard``. Selection "mean": hit and Jaccard averaged over the samples; "worst" (only for query
     sets with several samples): the minimum hit and the minimum Jaccard over the samples. Systems: the
     plain retriever and each generator at ``k`` and ``alpha``. Attacked queries must be a subset of the
-    clean ones."""
-    outcomes = check_outcomes(outcomes)
+    clean ones. An adversarial query set counts on the system it was crafted against only, under its
+    attack's name (the adaptive ``greedy``); its transfer to other systems is xqg.reporting.adversarial's."""
+    outcomes = adaptive_attack_rows(check_outcomes(outcomes))
     mask = select_system(outcomes, PLAIN_GENERATOR, k, alpha)
     for generator in sorted(set(outcomes["generator"]) - {PLAIN_GENERATOR}):
         mask |= select_system(outcomes, generator, k, alpha)
@@ -417,8 +419,10 @@ def robustness_summary(table: pd.DataFrame, *, token_budget: int | None = None, 
         "n') or, adversarially, the sample that hurts each system most ('worst of n'); the "
         "difference is xQG's drop minus the standard retriever's (negative: xQG lost less, i.e. helped). "
         f"Tests: {test} on per-query drops; bootstrap 95% CIs; p-values adjusted with the {correction} "
-        "correction over languages x attacks x budgets x selections. Both systems share the query encoder, so any "
-        "difference comes from the augmented passage index.", "",
+        "correction over languages x attacks x budgets x selections. Both systems share the query encoder, so for "
+        "the same attacked queries any difference comes from the augmented passage index; the adaptive "
+        "attack `greedy` is the exception: each system is scored on the queries crafted against it "
+        "(transfer between systems: adversarial_transfer.md).", "",
     ]
     order = {r: i for i, r in enumerate(regimes(compared))}
     pooled_first = [(0, 0, "") if lang == ALL_LANGUAGES else (1, *_joshi_order(lang)) for lang in compared["lang"]]

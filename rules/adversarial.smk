@@ -1,0 +1,125 @@
+# Greedy black-box attack (src/xqg/adversarial.py): per encoder (backbone x regime) and language, each
+# main system is attacked with its own scores; the query sets are encoded like any other and searched
+# by every main system of the encoder (common.smk: system_query_sets), so that the evaluate rule scores
+# the adaptive attack (a system on its own set) and the transfers (on the others' sets).
+# attacks.adversarial.greedy: false leaves these rules out.
+
+ADVERSARIAL = f"{R}/attacks/adversarial/{{backbone}}/{{regime}}/{{lang}}"
+
+
+if GREEDY:
+
+    rule greedy_attack:
+        input:
+            **main_system_indexes(),
+            model=retriever_inputs,
+            questions=DATA_FILES["dev"],
+            qrels=DATA_FILES["qrels_dev"],
+        output:
+            **{
+                query_set: ensure(f"{ADVERSARIAL}/{query_set}.jsonl", non_empty=True)
+                for query_set in adversarial_query_sets()
+            },
+            summary=f"{ADVERSARIAL}/summary.csv",
+        log:
+            log_path("greedy_attack", "{backbone}", "{regime}", "{lang}"),
+        benchmark:
+            benchmark_path("greedy_attack", "{backbone}", "{regime}", "{lang}")
+        conda:
+            "../envs/xqg.yaml"
+        threads: config["encoding"]["threads"]
+        resources:
+            **ENCODER_RESOURCES,
+        params:
+            systems=[generator for generator, _, _ in main_systems()],
+            budgets=ATTACK_BUDGETS,
+            greedy=GREEDY,
+            model=lambda wc: retriever_path(wc.backbone, wc.regime),
+            spec=lambda wc: encoder_spec(wc.backbone),
+            encoding=config["encoding"],
+            search=config["search"],
+            code=code_version(
+                "adversarial",
+                "attacks",
+                "encoding",
+                "encoder_spec",
+                "vectors",
+                "search",
+                "evaluation",
+                "query_sets",
+                "formats",
+            ),
+        script:
+            "../workflow_scripts/greedy_attack.py"
+
+    rule encode_adversarial_queries:
+        input:
+            model=retriever_inputs,
+            attacked=[
+                f"{ADVERSARIAL}/{query_set}.jsonl"
+                for query_set in adversarial_query_sets()
+            ],
+        output:
+            **{
+                query_set: f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
+                for query_set in adversarial_query_sets()
+            },
+        log:
+            log_path("encode_adversarial_queries", "{backbone}", "{regime}", "{lang}"),
+        conda:
+            "../envs/xqg.yaml"
+        threads: config["encoding"]["threads"]
+        resources:
+            **ENCODER_RESOURCES,
+        params:
+            model=lambda wc: retriever_path(wc.backbone, wc.regime),
+            spec=lambda wc: encoder_spec(wc.backbone),
+            encoding=config["encoding"],
+            code=code_version(
+                "encoding", "vectors", "encoder_spec", "formats", "query_sets"
+            ),
+        script:
+            "../workflow_scripts/encode_adversarial_queries.py"
+
+    rule collect_adversarial_summaries:
+        input:
+            summary=expand(
+                f"{R}/attacks/adversarial/{{backbone}}/{{regime}}/{{lang}}/summary.csv",
+                backbone=BACKBONES,
+                regime=REGIMES,
+                lang=LANGUAGES,
+            ),
+        output:
+            summary=report(
+                f"{R}/attacks/adversarial_summary.csv",
+                category="Attacks",
+                caption="../report/adversarial_summary.rst",
+            ),
+        log:
+            log_path("collect_adversarial_summaries"),
+        conda:
+            "../envs/xqg.yaml"
+        script:
+            "../workflow_scripts/concat_csv.py"
+
+    rule adversarial_transfer:
+        input:
+            outcomes=f"{R}/outcomes.csv",
+        output:
+            csv=report(
+                f"{R}/adversarial_transfer.csv",
+                category="Robustness",
+                caption="../report/adversarial_transfer.rst",
+            ),
+            md=f"{R}/adversarial_transfer.md",
+            tex=f"{R}/adversarial_transfer.tex",
+        log:
+            log_path("adversarial_transfer"),
+        conda:
+            "../envs/xqg.yaml"
+        params:
+            k=DEFAULT_K,
+            alpha=float(DEFAULT_ALPHA),
+            code=code_version("reporting", "query_sets"),
+        script:
+            "../workflow_scripts/adversarial_transfer.py"

@@ -1,0 +1,281 @@
+"""Tests of the back-translation attack (xqg.attacks.back_translation) with tiny randomly initialised
+models built here: an NLLB-tokenised M2M100 (the architecture of NLLB-200 dense) and a BERT similarity
+encoder, both with character vocabularies over the seven languages' example questions. Their outputs
+are gibberish; what is tested is the machinery (seeding, language codes, filters, records)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import runpy
+import unicodedata
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+import torch
+
+from workflow import ROOT, snakemake
+from xqg.attacks import attack_set_summary, read_attacked_queries, validity_sample, write_attacked_queries
+from xqg.attacks.back_translation import (
+    NLLB_CODES,
+    BackTranslationSettings,
+    back_translate,
+    language_code,
+    language_token,
+    load_translator,
+    translation_scheme,
+)
+from xqg.attacks.query_sets import chrf
+from xqg.formats import read_questions
+
+EXAMPLES = Path(__file__).parent / "data" / "attack_examples.jsonl"
+LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
+
+
+def _questions(per_language: int = 1):
+    questions = read_questions(EXAMPLES)
+    return [q for lang in LANGS for q in [q for q in questions if q.lang == lang][:per_language]]
+
+
+def _characters() -> list[str]:
+    english = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ?"
+    return sorted({c for q in read_questions(EXAMPLES) for c in q.text if not c.isspace()} | set(english))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models are dominated by per-op overhead, which extra threads only add to on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> dict[str, str]:
+    from transformers import BertConfig, BertModel, BertTokenizer, M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    chars = _characters()
+    vocab = {token: i for i, token in enumerate(["<s>", "<pad>", "</s>", "<unk>", "\u2581", *chars])}
+    tokenizer = NllbTokenizer(vocab=vocab, merges=[])  # character BPE; adds the 202 FLORES language tokens
+    torch.manual_seed(0)
+    config = M2M100Config(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
+                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                          max_position_embeddings=128, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+                          decoder_start_token_id=2)
+    tokenizer.save_pretrained(root / "mt")
+    M2M100ForConditionalGeneration(config).save_pretrained(root / "mt")
+
+    bert_vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)])}
+    BertTokenizer(vocab=bert_vocab, do_lower_case=False, strip_accents=False).save_pretrained(root / "sim")
+    BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32, max_position_embeddings=64, initializer_range=0.5),
+              add_pooling_layer=False).save_pretrained(root / "sim")
+
+    BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32)).save_pretrained(root / "not-mt")
+    return {"mt": str(root / "mt"), "sim": str(root / "sim"), "not-mt": str(root / "not-mt")}
+
+
+@pytest.fixture(scope="module")
+def translator(models):
+    return load_translator(models["mt"], device="cpu", precision="fp32")
+
+
+def _settings(models, **overrides) -> BackTranslationSettings:
+    base = dict(model=models["mt"], similarity_model=models["sim"], min_similarity=-1.0, chrf_bounds=(0.0, 100.0),
+                candidates=2, top_k=5, max_new_tokens=12, max_input_length=48, batch_size=4, precision="fp32",
+                device="cpu", budgets=(1,))
+    return BackTranslationSettings(**{**base, **overrides})
+
+
+def test_language_codes_for_nllb_and_m2m100():
+    assert [language_code("nllb", lang) for lang in (*LANGS, "en")] == [
+        "arb_Arab", "ben_Beng", "fin_Latn", "jpn_Jpan", "kor_Hang", "rus_Cyrl", "tel_Telu", "eng_Latn"]
+    assert [language_token("m2m100", lang) for lang in ("ar", "te", "en")] == ["__ar__", "__te__", "__en__"]
+    assert language_code("m2m100", "ja") == "ja" and language_token("nllb", "ko") == "kor_Hang"
+    with pytest.raises(ValueError, match="no nllb code for language 'sw'"):
+        language_code("nllb", "sw")
+    with pytest.raises(ValueError, match="unknown language-code scheme 'marian'"):
+        language_code("marian", "ar")
+
+
+def test_tokenizer_class_decides_the_scheme(translator):
+    assert translator.scheme == "nllb"
+    assert translation_scheme(type("M2M100Tokenizer", (), {})(), "m2m") == "m2m100"
+    with pytest.raises(ValueError, match="tokenizer class BertTokenizer has no known language codes"):
+        translation_scheme(type("BertTokenizer", (), {})(), "some/model")
+    # The FLORES tokens exist and are what the source prefix and the forced BOS use.
+    for lang in (*LANGS, "en"):
+        assert translator.tokenizer.convert_ids_to_tokens(translator.token_id(lang)) == NLLB_CODES[lang]
+
+
+def test_unknown_model_type_is_a_clear_error(models):
+    with pytest.raises(ValueError, match=r"attacks.model_paraphrase.model: .*not-mt is a 'bert' model"):
+        load_translator(models["not-mt"], device="cpu")
+
+
+def test_translation_uses_source_token_and_forced_target_bos(translator, monkeypatch):
+    translator.tokenizer.src_lang = language_code("nllb", "bn")
+    ids = translator.tokenizer("ঢাকা")["input_ids"]
+    assert ids[0] == translator.token_id("bn") and ids[-1] == translator.tokenizer.eos_token_id
+    seen = []
+    generate = translator.model.generate
+
+    def recording_generate(**kwargs):
+        seen.append((kwargs["input_ids"], generate(**kwargs)))
+        return seen[-1][1]
+
+    monkeypatch.setattr(translator.model, "generate", recording_generate)
+    english = translator.translate(["ঢাকা কোথায়?", "ঢাকা"], "bn", "te", [1, 2], top_k=5, max_new_tokens=6,
+                                   max_input_length=32, batch_size=2)
+    assert len(english) == 2 and all(isinstance(text, str) for text in english)
+    (inputs, output), = seen
+    assert inputs[:, 0].tolist() == [translator.token_id("bn")] * 2  # source token first (NLLB, non-legacy)
+    # after the decoder start token, the forced target-language token, whatever the sampler draws
+    assert output[:, 1].tolist() == [translator.token_id("te")] * 2
+
+
+def test_seeded_and_independent_of_batching(models, translator):
+    questions = _questions()
+    settings = _settings(models)
+    first, _ = back_translate(questions, settings, n_samples=1, seed=7, translator=translator)
+    again, _ = back_translate(questions, dataclasses.replace(settings, batch_size=1), n_samples=1, seed=7,
+                              translator=translator)
+    reordered, _ = back_translate(questions[::-1], settings, n_samples=1, seed=7, translator=translator)
+    other, _ = back_translate(questions, settings, n_samples=1, seed=8, translator=translator)
+    key = lambda records: sorted((r.qid, r.sample, r.text) for r in records)  # noqa: E731
+    assert key(first[1]) == key(again[1]) == key(reordered[1])
+    assert key(first[1]) != key(other[1])
+
+
+def test_accepting_filters_change_queries_into_valid_unicode(models, translator):
+    questions = _questions()
+    records, verdicts = back_translate(questions, _settings(models, budgets=(1, 2)), n_samples=2, seed=7,
+                                       translator=translator)
+    assert set(records) == {1, 2}
+    for budget, rows in records.items():
+        assert len(rows) == len(questions) * 2
+        assert {(r.attack, r.budget) for r in rows} == {("back_translation", budget)}
+        changed = [r for r in rows if r.changed]
+        assert len(changed) >= len(rows) // 2, verdicts[budget]
+        for r in changed:
+            assert r.text != r.original and r.text.strip() and "\ufffd" not in r.text
+            assert unicodedata.is_normalized("NFC", r.text)
+            r.text.encode("utf-8")  # no lone surrogates
+            assert r.units_changed == budget and r.chrf == pytest.approx(chrf(r.text, r.original))
+            assert len(r.edits) == budget + 1 and r.edits[0].startswith("back_translation:round 1 via en")
+        for r in rows:
+            if not r.changed:
+                assert (r.text, r.units_changed, r.edits, r.chrf) == (r.original, 0, (), 100.0)
+    # Budgets are nested: round 1 of a budget-2 chain is the budget-1 pivot.
+    by_key = {(r.qid, r.sample): r for r in records[2] if r.changed}
+    nested = [r for r in records[1] if r.changed and (r.qid, r.sample) in by_key
+              and r.edits[-1].split(",")[0] == by_key[r.qid, r.sample].edits[-1].split(",")[0]]
+    assert nested and all(r.edits[0] == by_key[r.qid, r.sample].edits[0] for r in nested)
+
+
+def test_rejecting_filters_make_the_attack_not_applicable(models, translator):
+    questions = _questions()
+    for overrides, verdict in (({"chrf_bounds": (100.0, 100.0)}, "chrf_below"), ({"min_similarity": 1.0}, "dissimilar")):
+        records, verdicts = back_translate(questions, _settings(models, **overrides), n_samples=1, seed=7,
+                                           translator=translator)
+        assert not any(r.changed for r in records[1]) and verdicts[1][verdict] > 0
+        assert verdicts[1]["accepted"] == 0
+        summary = attack_set_summary(records[1])
+        assert {s.applicability for s in summary.values()} == {0.0}
+        assert validity_sample(records[1]) == []
+
+
+def test_similarity_threshold_keeps_only_close_candidates(models, translator):
+    records, verdicts = back_translate(_questions(), _settings(models, min_similarity=0.75), n_samples=2, seed=7,
+                                       translator=translator)
+    kept = [float(r.edits[-1].rsplit(" ", 1)[1]) for r in records[1] if r.changed]
+    assert kept and min(kept) >= 0.75 and verdicts[1]["dissimilar"] > 0
+
+
+def test_records_round_trip_through_the_attack_files(models, translator, tmp_path):
+    records, _ = back_translate(_questions(), _settings(models), n_samples=1, seed=7, translator=translator)
+    path = tmp_path / "back_translation~1.jsonl"
+    write_attacked_queries(path, records[1])
+    assert read_attacked_queries(path) == records[1]
+    assert all("chrf" in json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+
+
+def test_settings_name_the_config_key(models):
+    with pytest.raises(ValueError, match=r"attacks.model_paraphrase.model: expected a hub id"):
+        BackTranslationSettings.from_config({"model": None, "similarity_model": "x"})
+    with pytest.raises(ValueError, match=r"attacks.model_paraphrase.chrf_bounds"):
+        BackTranslationSettings.from_config({"model": "m", "similarity_model": "s", "chrf_bounds": [90, 10]})
+    with pytest.raises(ValueError, match=r"attacks.model_paraphrase.beams: unknown key"):
+        BackTranslationSettings.from_config({"model": "m", "similarity_model": "s", "beams": 4})
+    settings = BackTranslationSettings.from_config({"model": "m", "similarity_model": "s", "chrf_bounds": [10, 90],
+                                                    "budgets": [1, 2]})
+    assert settings.chrf_bounds == (10, 90) and settings.budgets == (1, 2)
+
+
+class _Named(dict):
+    """Snakemake's named lists: items by key and by attribute."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _run_script(name: str, fake) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:  # the script's rule_log points the root logger at its log file
+        runpy.run_path(str(ROOT / "workflow_scripts" / name), init_globals={"snakemake": fake})
+    finally:
+        root.handlers[:], root.level = handlers, level
+
+
+def test_workflow_script_writes_query_sets_summary_and_validity(models, tmp_path):
+    settings = {"model": models["mt"], "similarity_model": models["sim"], "budgets": [1, 2], "min_similarity": -1.0,
+                "chrf_bounds": [0, 100], "candidates": 1, "top_k": 5, "max_new_tokens": 8, "batch_size": 8,
+                "precision": "fp32"}
+    out = _Named({"back_translation~1": str(tmp_path / "bt~1.jsonl"), "back_translation~2": str(tmp_path / "bt~2.jsonl"),
+                  "summary": str(tmp_path / "summary.csv"), "validity": str(tmp_path / "validity.csv")})
+    fake = SimpleNamespace(input=_Named(questions=str(EXAMPLES)), output=out, log=[str(tmp_path / "bt.log")], threads=1,
+                           wildcards=SimpleNamespace(lang="te"),
+                           params=SimpleNamespace(settings=settings, samples=2, seed=7, validity_per_language=2))
+    _run_script("back_translate_queries.py", fake)
+    telugu = [q for q in read_questions(EXAMPLES) if q.lang == "te"]
+    for budget in (1, 2):
+        records = read_attacked_queries(out[f"back_translation~{budget}"])
+        assert len(records) == 2 * len(telugu) and {r.budget for r in records} == {budget}
+    summary = pd.read_csv(out["summary"])
+    assert summary[["attack", "budget", "lang", "seed"]].values.tolist() == [["back_translation", 1, "te", 7],
+                                                                               ["back_translation", 2, "te", 7]]
+    assert len(pd.read_csv(out["validity"], encoding="utf-8-sig")) == 4  # 2 per language and budget
+    assert "candidate verdicts" in (tmp_path / "bt.log").read_text(encoding="utf-8")
+
+
+def test_attack_summary_gets_a_skipped_row_per_language(tmp_path):
+    summary, validity = tmp_path / "ar.summary.csv", tmp_path / "ar.validity.csv"
+    summary.write_text("attack,budget,lang,queries,samples,applicability,changed_rate,mean_units_changed,mean_chrf\n"
+                       "typo,1,ar,60,120,1.0,0.9,1.0,80.0\n", encoding="utf-8")
+    validity.write_text("attack,budget,lang,qid\ntypo,1,ar,q1\n", encoding="utf-8")
+    reason = "no MT model configured (attacks.model_paraphrase.model is null); none installs offline"
+    fake = SimpleNamespace(
+        input={"summary": [str(summary)], "validity": [str(validity)]},
+        output={"summary": str(tmp_path / "summary.csv"), "validity": str(tmp_path / "validity.csv")},
+        log=[str(tmp_path / "collect.log")],
+        params=SimpleNamespace(skipped={"back_translation": reason}, languages=["ar", "te"]),
+    )
+    _run_script("collect_attack_summaries.py", fake)
+    table = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert table[["attack", "lang", "status"]].values.tolist() == [
+        ["typo", "ar", "ran"], ["back_translation", "ar", "skipped"], ["back_translation", "te", "skipped"]]
+    assert set(table.loc[table.status == "skipped", "reason"]) == {reason}
+    assert f"back_translation skipped: {reason}" in (tmp_path / "collect.log").read_text(encoding="utf-8")
+
+
+def test_embedded_default_skips_back_translation_with_a_reason(tmp_path):
+    result = snakemake("--dry-run", "--quiet", "rules", "--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert "attack_queries" in output and "back_translate_queries" not in output
+    assert "attacks: back_translation skipped: no MT model configured (attacks.model_paraphrase.model is null)" in output
