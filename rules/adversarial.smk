@@ -66,6 +66,10 @@ if GREEDY:
             },
         log:
             log_path("encode_adversarial_queries", "{backbone}", "{regime}", "{lang}"),
+        benchmark:
+            benchmark_path(
+                "encode_adversarial_queries", "{backbone}", "{regime}", "{lang}"
+            )
         conda:
             "../envs/xqg.yaml"
         threads: config["encoding"]["threads"]
@@ -97,6 +101,8 @@ if GREEDY:
             ),
         log:
             log_path("collect_adversarial_summaries"),
+        benchmark:
+            benchmark_path("collect_adversarial_summaries")
         conda:
             "../envs/xqg.yaml"
         script:
@@ -115,6 +121,8 @@ if GREEDY:
             tex=f"{R}/adversarial_transfer.tex",
         log:
             log_path("adversarial_transfer"),
+        benchmark:
+            benchmark_path("adversarial_transfer")
         conda:
             "../envs/xqg.yaml"
         params:

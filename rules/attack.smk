@@ -15,6 +15,8 @@ rule attack_queries:
         validity=f"{R}/attacks/{{lang}}/validity_sample.csv",
     log:
         log_path("attack_queries", "{lang}"),
+    benchmark:
+        benchmark_path("attack_queries", "{lang}")
     conda:
         "../envs/xqg.yaml"
     params:
@@ -95,6 +97,8 @@ rule collect_attack_summaries:
         validity=f"{R}/attacks/validity_sample.csv",
     log:
         log_path("collect_attack_summaries"),
+    benchmark:
+        benchmark_path("collect_attack_summaries")
     conda:
         "../envs/xqg.yaml"
     params:

@@ -82,6 +82,8 @@ rule encode_queries:
         },
     log:
         log_path("encode_queries", "{backbone}", "{regime}", "{lang}"),
+    benchmark:
+        benchmark_path("encode_queries", "{backbone}", "{regime}", "{lang}")
     conda:
         "../envs/xqg.yaml"
     threads: config["encoding"]["threads"]

@@ -114,6 +114,8 @@ rule collect_search_recall:
         md=f"{R}/search_recall.md",
     log:
         log_path("collect_search_recall"),
+    benchmark:
+        benchmark_path("collect_search_recall")
     conda:
         "../envs/xqg.yaml"
     params:
