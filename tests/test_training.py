@@ -23,6 +23,7 @@ from xqg.training import (
     step_micro_batches,
     train_bi_encoder,
     training_examples,
+    with_hard_negatives,
 )
 
 WORDS = [f"w{i}" for i in range(40)]
@@ -98,6 +99,13 @@ def test_training_examples_joins_ids():
     passages = {"p1": ("T1", "one"), "p2": ("T2", "two")}
     examples = training_examples([("a", "qa"), ("b", "qb")], passages, {"a": ["p1"], "b": ["nope"]}, {"a": ["p2"]})
     assert examples == [TrainingExample("qa", (("T1", "one"),), (("T2", "two"),))]
+
+
+def test_examples_without_hard_negatives_are_left_out_only_when_negatives_are_sampled():
+    examples = [_example(1, 2), _example(1, 0), _example(2, 1)]
+    kept, dropped = with_hard_negatives(examples, negatives_per_query=1)
+    assert (kept, dropped) == ([examples[0], examples[2]], 1)
+    assert with_hard_negatives(examples, negatives_per_query=0) == (examples, 0)
 
 
 def test_config_rejects_bad_values():

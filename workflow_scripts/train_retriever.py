@@ -10,7 +10,7 @@ from xqg.encoder_spec import EncoderSpec
 from xqg.formats import read_passages, read_qrels
 from xqg.retriever_data import read_training_queries
 from xqg.rule_logging import rule_log
-from xqg.training import TrainingConfig, train_bi_encoder, training_examples
+from xqg.training import TrainingConfig, train_bi_encoder, training_examples, with_hard_negatives
 
 with rule_log(snakemake.log[0]) as log:
     settings = dict(snakemake.params.training)
@@ -31,6 +31,10 @@ with rule_log(snakemake.log[0]) as log:
         negatives,
     )
     log.info("%d training examples from %d queries", len(examples), len(queries))
+    examples, dropped = with_hard_negatives(examples, config.negatives_per_query)
+    if dropped:
+        log.warning("%d training examples have no hard negative and are left out (negatives_per_query %d): %d remain",
+                    dropped, config.negatives_per_query, len(examples))
     # Train in a working folder outside the rule's output: Snakemake clears outputs before a job
     # starts, and the checkpoint there lets an interrupted run resume.
     work = Path(snakemake.params.checkpoints)

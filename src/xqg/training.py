@@ -225,6 +225,19 @@ def training_examples(
     return examples
 
 
+def with_hard_negatives(examples: Sequence[TrainingExample], negatives_per_query: int) -> tuple[list[TrainingExample], int]:
+    """The examples that can be trained with ``negatives_per_query`` hard negatives, and how many were left out.
+
+    A query whose every BM25 neighbour contains its answer (e.g. a code that all of an entity's passages
+    state) has no hard negative; Tevatron's sampler cannot draw from an empty list, so such queries are
+    left out (the caller logs the count) rather than trained without the group the loss expects.
+    """
+    if negatives_per_query == 0:
+        return list(examples), 0
+    kept = [example for example in examples if example.negatives]
+    return kept, len(examples) - len(kept)
+
+
 # ------------------------------------------------------------------------------------- training
 
 
