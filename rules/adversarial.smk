@@ -1,6 +1,7 @@
 # Greedy black-box attack (src/xqg/adversarial.py): per encoder (backbone x regime) and language, each
-# main system is attacked with its own scores; the query sets are encoded like any other and searched
-# by every main system of the encoder (common.smk: system_query_sets), so that the evaluate rule scores
+# main system is attacked with its own scores; the same job encodes its query sets (the encoder is
+# loaded already; encode_queries writes them as for any query set) and every main system of the encoder
+# searches them (common.smk: system_query_sets), so that the evaluate rule scores
 # the adaptive attack (a system on its own set) and the transfers (on the others' sets).
 # attacks.adversarial.greedy: false leaves these rules out.
 
@@ -18,6 +19,10 @@ if GREEDY:
         output:
             **{
                 query_set: ensure(f"{ADVERSARIAL}/{query_set}.jsonl", non_empty=True)
+                for query_set in adversarial_query_sets()
+            },
+            **{
+                f"vectors~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
                 for query_set in adversarial_query_sets()
             },
             summary=f"{ADVERSARIAL}/summary.csv",
@@ -51,39 +56,6 @@ if GREEDY:
             ),
         script:
             "../workflow_scripts/greedy_attack.py"
-
-    rule encode_adversarial_queries:
-        input:
-            model=retriever_inputs,
-            attacked=[
-                f"{ADVERSARIAL}/{query_set}.jsonl"
-                for query_set in adversarial_query_sets()
-            ],
-        output:
-            **{
-                query_set: f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
-                for query_set in adversarial_query_sets()
-            },
-        log:
-            log_path("encode_adversarial_queries", "{backbone}", "{regime}", "{lang}"),
-        benchmark:
-            benchmark_path(
-                "encode_adversarial_queries", "{backbone}", "{regime}", "{lang}"
-            )
-        conda:
-            "../envs/xqg.yaml"
-        threads: config["encoding"]["threads"]
-        resources:
-            **ENCODER_RESOURCES,
-        params:
-            model=lambda wc: retriever_path(wc.backbone, wc.regime),
-            spec=lambda wc: encoder_spec(wc.backbone),
-            encoding=config["encoding"],
-            code=code_version(
-                "encoding", "vectors", "encoder_spec", "formats", "query_sets"
-            ),
-        script:
-            "../workflow_scripts/encode_adversarial_queries.py"
 
     rule collect_adversarial_summaries:
         input:

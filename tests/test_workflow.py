@@ -32,9 +32,8 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "search": (2 * 2 + 4) * 2 * 7,
         "evaluate": (2 * 2 + 4) * 2 * 7,
         # greedy attack: one job per encoder (2 backbones x 2 regimes) and language, attacking that encoder's
-        # 2 main systems; its query sets are encoded per encoder and language, then join the main searches
+        # 2 main systems; the same job encodes its query sets, which then join the main searches
         "greedy_attack": 4 * 7,
-        "encode_adversarial_queries": 4 * 7,
         "collect_adversarial_summaries": 1,
         "adversarial_transfer": 1,
         "collect_outcomes": 1,
@@ -49,7 +48,7 @@ def test_one_language_of_the_full_study():
     jobs = planned_jobs("--configfile", FULL, "--config", "languages=[te]")
     assert jobs["search"] == 112 // 7 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
     assert jobs["back_translate_queries"] == 1
-    assert jobs["encode_queries"] == 4 and jobs["greedy_attack"] == jobs["encode_adversarial_queries"] == 4
+    assert jobs["encode_queries"] == 4 and jobs["greedy_attack"] == 4
     # The passage index is the same whatever language is evaluated: generation and fusion keep all 7.
     assert jobs["generate_queries"] == 16 and jobs["fuse_passage_embeddings"] == 192
 
@@ -86,7 +85,7 @@ def test_embedded_default_dry_run(tmp_path):
     assert jobs["train_generator"] == 1 and jobs["generate_queries"] == 2  # neural + template
     assert jobs["table1"] == jobs["robustness"] == jobs["sweep_figures"] == 1
     # greedy attack: 1 backbone x 2 regimes x 7 languages, each job attacking plain + 2 xQG systems
-    assert jobs["greedy_attack"] == jobs["encode_adversarial_queries"] == 14
+    assert jobs["greedy_attack"] == 14
     assert jobs["adversarial_transfer"] == jobs["collect_adversarial_summaries"] == 1
 
 
@@ -98,7 +97,7 @@ def test_greedy_attack_can_be_turned_off(tmp_path):
     off.write_text(config[:start] + "    greedy: false" + config[end:], encoding="utf-8")
     jobs = planned_jobs("--configfile", str(off), cwd=tmp_path)
     on = planned_jobs("--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
-    for rule in ("greedy_attack", "encode_adversarial_queries", "collect_adversarial_summaries", "adversarial_transfer"):
+    for rule in ("greedy_attack", "collect_adversarial_summaries", "adversarial_transfer"):
         assert rule not in jobs and rule in on
         del on[rule]
     assert jobs == on  # the other rules are untouched (searches still read their clean and rule-based sets)
