@@ -128,7 +128,8 @@ def test_one_language_after_the_full_run_does_nothing_new(study):
     workdir, _ = study
     jobs = planned_jobs("--configfile", str(CI_CONFIG), "--config", "languages=[te]", cwd=workdir)
     # only the collected tables change (they now hold Telugu alone)
-    assert set(jobs) <= {"collect_outcomes", "collect_attack_summaries", "table1", "sweep_figures", "robustness", "all"}
+    assert set(jobs) <= {"collect_outcomes", "collect_attack_summaries", "collect_adversarial_summaries", "table1",
+                         "sweep_figures", "robustness", "adversarial_transfer", "all"}
 
 
 def test_changing_alpha_reruns_only_fusion_and_what_follows(study, tmp_path):
@@ -137,8 +138,10 @@ def test_changing_alpha_reruns_only_fusion_and_what_follows(study, tmp_path):
     changed.write_text(CI_CONFIG.read_text(encoding="utf-8").replace("alpha: 0.01", "alpha: 0.02"), encoding="utf-8")
     jobs = planned_jobs("--configfile", str(changed), cwd=workdir)
     assert jobs.get("fuse_passage_embeddings", 0) > 0 and jobs.get("search", 0) > 0
-    assert set(jobs) <= {"fuse_passage_embeddings", "search", "evaluate", "collect_outcomes", "table1", "sweep_figures",
-                         "robustness", "all"}
+    # the greedy attack follows fusion too: it attacks each + xQG system through its fused index
+    assert set(jobs) <= {"fuse_passage_embeddings", "greedy_attack", "search", "evaluate", "collect_outcomes",
+                         "collect_adversarial_summaries", "table1", "sweep_figures", "robustness",
+                         "adversarial_transfer", "all"}
 
 
 def test_editing_a_stage_module_reruns_that_stage(study, tmp_path):
