@@ -1,6 +1,9 @@
 # xQG benchmarking workflow: cross-lingual dense retrieval with query-generation augmentation, and its
 # robustness to paraphrase attacks. See README.md. Logic lives in src/xqg/; rules in rules/.
 
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -33,3 +36,14 @@ rule all:
     default_target: True
     input:
         final_outputs(),
+
+
+# Every rule that runs a script is named after it and passes the derived key of its imports
+# (rules/common.smk: code_of), so that editing any module it imports reruns it.
+for _rule in workflow.rules:
+    if _rule.script is None:
+        continue
+    if Path(_rule.script).stem != _rule.name:
+        raise WorkflowError(f"rule {_rule.name} runs {_rule.script}: scripts are named after their rules")
+    if _rule.params.get("code") != code_of(_rule.name):
+        raise WorkflowError(f"rule {_rule.name} must pass params code=code_of({_rule.name!r})")

@@ -1,4 +1,4 @@
-# Greedy black-box attack (src/xqg/adversarial.py): per encoder (backbone x regime) and language, each
+# Greedy black-box attack (src/xqg/attacks/greedy_attack.py): per encoder (backbone x regime) and language, each
 # main system is attacked with its own scores; the same job encodes its query sets (the encoder is
 # loaded already; encode_queries writes them as for any query set) and every main system of the encoder
 # searches them (common.smk: system_query_sets), so that the evaluate rule scores
@@ -43,17 +43,7 @@ if GREEDY:
             spec=lambda wc: encoder_spec(wc.backbone),
             encoding=config["encoding"],
             search=config["search"],
-            code=code_version(
-                "adversarial",
-                "attacks",
-                "encoding",
-                "encoder_spec",
-                "vectors",
-                "search",
-                "evaluation",
-                "query_sets",
-                "formats",
-            ),
+            code=code_of("greedy_attack"),
         script:
             "../workflow_scripts/greedy_attack.py"
 
@@ -77,8 +67,10 @@ if GREEDY:
             benchmark_path("collect_adversarial_summaries")
         conda:
             "../envs/xqg.yaml"
+        params:
+            code=code_of("collect_adversarial_summaries"),
         script:
-            "../workflow_scripts/concat_csv.py"
+            "../workflow_scripts/collect_adversarial_summaries.py"
 
     rule adversarial_transfer:
         input:
@@ -100,6 +92,6 @@ if GREEDY:
         params:
             k=DEFAULT_K,
             alpha=float(DEFAULT_ALPHA),
-            code=code_version("reporting", "query_sets"),
+            code=code_of("adversarial_transfer"),
         script:
             "../workflow_scripts/adversarial_transfer.py"

@@ -21,7 +21,7 @@ rule attack_queries:
         "../envs/xqg.yaml"
     params:
         attacks=config["attacks"],
-        code=code_version("attacks", "formats"),
+        code=code_of("attack_queries"),
     script:
         "../workflow_scripts/attack_queries.py"
 
@@ -64,14 +64,7 @@ if BACK_TRANSLATION_SETS:
             validity_per_language=config["attacks"].get(
                 "validity_sample_per_language", 50
             ),
-            code=code_version(
-                "attacks",
-                "formats",
-                "encoding",
-                "encoder_spec",
-                "vectors",
-                "generation/sampling",
-            ),
+            code=code_of("back_translate_queries"),
         script:
             "../workflow_scripts/back_translate_queries.py"
 
@@ -102,6 +95,7 @@ rule collect_attack_summaries:
     conda:
         "../envs/xqg.yaml"
     params:
+        code=code_of("collect_attack_summaries"),
         skipped=SKIPPED_ATTACKS,
         languages=LANGUAGES,
     script:

@@ -41,6 +41,6 @@ rule fuse_passage_embeddings:
         aggregate=config["xqg"]["aggregate"],
         normalize=config["xqg"]["normalize"],
         languages=FUSION_LANGUAGES,
-        code=code_version("fusion", "vectors"),
+        code=code_of("fuse_passage_embeddings"),
     script:
-        "../workflow_scripts/fuse.py"
+        "../workflow_scripts/fuse_passage_embeddings.py"

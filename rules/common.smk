@@ -1,6 +1,5 @@
 # Config validation, wildcard constraints, paths and input functions shared by all rules.
 
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -8,6 +7,7 @@ from types import SimpleNamespace
 
 from snakemake.utils import validate
 
+from xqg.code_keys import code_key
 from xqg.config_paths import check_config_paths
 from xqg.query_sets import adversarial_query_set
 
@@ -87,22 +87,15 @@ wildcard_constraints:
 
 
 # Snakemake reruns a job when its script changes, not when the package code it imports does: each
-# rule passes the hash of the modules it depends on as a parameter, so editing one stage's module
-# reruns that stage and what follows.
-PACKAGE = Path(workflow.basedir) / "src" / "xqg"
+# rule passes code=code_of(RULE), a hash of every xqg module its script workflow_scripts/RULE.py imports,
+# directly or not (xqg.code_keys, derived from the source). The Snakefile checks that every rule with a
+# script passes its own key.
+SOURCE_ROOT = Path(workflow.basedir) / "src"
+SCRIPTS = Path(workflow.basedir) / "workflow_scripts"
 
 
-def code_version(*modules):
-    digest = hashlib.sha256()
-    for module in modules:
-        path = PACKAGE / module
-        files = (
-            sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
-        )
-        for file in files:
-            digest.update(file.relative_to(PACKAGE).as_posix().encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
+def code_of(rule_name):
+    return code_key(SCRIPTS / f"{rule_name}.py", SOURCE_ROOT)
 
 
 def log_path(step, *parts):

@@ -17,9 +17,9 @@ if config["data"]["source"] == "embedded":
             "../envs/xqg.yaml"
         params:
             settings=config["data"]["embedded"],
-            code=code_version("embedded_benchmark", "formats"),
+            code=code_of("prepare_embedded_benchmark"),
         script:
-            "../workflow_scripts/data.py"
+            "../workflow_scripts/prepare_embedded_benchmark.py"
 
 else:
     XOR = config["data"]["xor_tydi"]
@@ -36,11 +36,12 @@ else:
         resources:
             runtime=240,
         params:
+            code=code_of("download_xor_tydi_file"),
             entry=lambda wc: next(
                 e for e in XOR["files"].values() if e["filename"] == wc.filename
             ),
         script:
-            "../workflow_scripts/download.py"
+            "../workflow_scripts/download_xor_tydi_file.py"
 
     rule prepare_xor_tydi:
         input:
@@ -64,6 +65,6 @@ else:
         params:
             subcorpus=XOR["subcorpus"],
             checksums={n: e.get("sha256") for n, e in XOR["files"].items()},
-            code=code_version("xor_tydi", "formats"),
+            code=code_of("prepare_xor_tydi"),
         script:
             "../workflow_scripts/prepare_xor_tydi.py"

@@ -22,7 +22,7 @@ rule encode_passages:
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=config["encoding"],
         num_shards=len(SHARDS),
-        code=code_version("encoding", "vectors", "encoder_spec", "formats"),
+        code=code_of("encode_passages"),
     script:
         "../workflow_scripts/encode_passages.py"
 
@@ -63,7 +63,7 @@ rule encode_generated_queries:
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=config["encoding"],
         samples=config["generation"]["samples_per_language"],
-        code=code_version("encoding", "vectors", "encoder_spec", "formats"),
+        code=code_of("encode_generated_queries"),
     script:
         "../workflow_scripts/encode_generated_queries.py"
 
@@ -93,6 +93,6 @@ rule encode_queries:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=config["encoding"],
-        code=code_version("encoding", "vectors", "encoder_spec", "formats"),
+        code=code_of("encode_queries"),
     script:
         "../workflow_scripts/encode_queries.py"

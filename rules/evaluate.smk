@@ -37,9 +37,7 @@ rule evaluate:
         mem_mb=32000,
     params:
         evaluation=config["evaluation"],
-        code=code_version(
-            "evaluation", "scoring", "query_sets", "word_tokenize", "formats"
-        ),
+        code=code_of("evaluate"),
     script:
         "../workflow_scripts/evaluate.py"
 
@@ -62,6 +60,7 @@ rule collect_outcomes:
     conda:
         "../envs/xqg.yaml"
     params:
+        code=code_of("collect_outcomes"),
         dataset=config["dataset"],
     script:
         "../workflow_scripts/collect_outcomes.py"

@@ -31,7 +31,7 @@ rule train_generator:
         prompt_style=lambda wc: generator_config(wc.generator)["prompt_style"],
         training=lambda wc: generator_config(wc.generator)["training"],
         checkpoints=f"{R}/checkpoints/generator/{{generator}}",
-        code=code_version("generation", "formats"),
+        code=code_of("train_generator"),
     script:
         "../workflow_scripts/train_generator.py"
 
@@ -61,7 +61,7 @@ rule generate_queries:
         generation=config["generation"],
         languages=FUSION_LANGUAGES,
         num_shards=len(SHARDS),
-        code=code_version("generation", "formats"),
+        code=code_of("generate_queries"),
     script:
         "../workflow_scripts/generate_queries.py"
 
@@ -87,6 +87,6 @@ rule generation_quality:
     conda:
         "../envs/xqg.yaml"
     params:
-        code=code_version("generation"),
+        code=code_of("generation_quality"),
     script:
         "../workflow_scripts/generation_quality.py"

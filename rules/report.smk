@@ -26,7 +26,7 @@ rule table1:
         **REPORT_PARAMS,
         reference=config["reference_table"],
         labels=config.get("labels"),
-        code=code_version("reporting", "statistics"),
+        code=code_of("table1"),
     script:
         "../workflow_scripts/table1.py"
 
@@ -55,7 +55,7 @@ rule sweep_figures:
         "../envs/xqg.yaml"
     params:
         **REPORT_PARAMS,
-        code=code_version("reporting", "statistics"),
+        code=code_of("sweep_figures"),
     script:
         "../workflow_scripts/sweep_figures.py"
 
@@ -93,6 +93,6 @@ rule robustness:
         "../envs/xqg.yaml"
     params:
         **REPORT_PARAMS,
-        code=code_version("reporting", "statistics", "languages"),
+        code=code_of("robustness"),
     script:
         "../workflow_scripts/robustness.py"

@@ -40,7 +40,7 @@ rule search:
         runtime=240,
     params:
         search=config["search"],
-        code=code_version("search", "vectors", "formats"),
+        code=code_of("search"),
     script:
         "../workflow_scripts/search.py"
 
@@ -97,7 +97,7 @@ rule search_recall:
         search=config["search"],
         recall=SEARCH_RECALL,
         languages=LANGUAGES,
-        code=code_version("search", "search_recall", "vectors"),
+        code=code_of("search_recall"),
     script:
         "../workflow_scripts/search_recall.py"
 
@@ -121,6 +121,6 @@ rule collect_search_recall:
     params:
         dataset=config["dataset"],
         languages=LANGUAGES,
-        code=code_version("search_recall", "reporting/tables"),
+        code=code_of("collect_search_recall"),
     script:
         "../workflow_scripts/collect_search_recall.py"

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xqg.adversarial import CachedEncoder, GreedySettings, Target, attack_systems, exact_targets, pool_targets, select_questions
-from xqg.attacks.adversarial import gold_margin, greedy_attack, greedy_search, unit_editor
+from xqg.attacks.greedy_attack import CachedEncoder, GreedySettings, Target, attack_systems, exact_targets, pool_targets, select_questions
+from xqg.attacks.greedy_search import gold_margin, greedy_attack, greedy_search, unit_editor
 from xqg.attacks.bad_characters import homoglyph_candidates
 from xqg.attacks.segmentation import words
 from xqg.attacks.typo import typo_candidates
 from xqg.formats import Question
 from xqg.query_sets import adversarial_query_set, adversarial_source, parse_query_id
-from xqg.reporting.adversarial import adaptive_attack_rows, transfer_display, transfer_scores, write_transfer_table
+from xqg.reporting.transfer import adaptive_attack_rows, transfer_display, transfer_scores, write_transfer_table
 from xqg.scoring import score_run
 
 QUERIES = {
@@ -315,7 +315,7 @@ def test_adaptive_rows_keep_each_system_on_its_own_set():
 
 @pytest.mark.parametrize("pool_depth", [None, 3])
 def test_run_greedy_attack_writes_one_query_set_per_system_and_budget(tmp_path, pool_depth):
-    from xqg.adversarial import run_greedy_attack
+    from xqg.attacks.greedy_attack import run_greedy_attack
     from xqg.attacks import read_attacked_queries
     from xqg.query_sets import attacked_run_queries
     from xqg.vectors import write_vectors

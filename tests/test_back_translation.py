@@ -28,7 +28,7 @@ from xqg.attacks.back_translation import (
     load_translator,
     translation_scheme,
 )
-from xqg.attacks.query_sets import chrf
+from xqg.attacks.query_set_attack import chrf
 from xqg.formats import read_questions
 
 EXAMPLES = Path(__file__).parent / "data" / "attack_examples.jsonl"

@@ -15,7 +15,7 @@ from xqg.generation.quality import generation_quality_report, quality_samples, s
 from xqg.generation.released import import_released_queries
 from xqg.generation.sampling import generate_queries, generate_to_file, stable_seed
 from xqg.generation.templates import QUESTION_TEMPLATES, template_generate
-from xqg.generation.training import (GeneratorPair, GeneratorTrainingConfig, decoder_layer_sources,
+from xqg.generation.generator_training import (GeneratorPair, GeneratorTrainingConfig, decoder_layer_sources,
                                      train_query_generator)
 from xqg.generation.vocabulary import VocabularyMap, build_vocabulary_map, collect_used_token_ids
 from xqg.languages import LANGUAGES
@@ -137,7 +137,7 @@ def test_training_resumes_from_checkpoint(tiny_mt5, tmp_path):
                                      eval_every=3, log_every=1, max_input_length=32)
     full = train_query_generator(PAIRS, PAIRS, tiny_mt5, config, tmp_path / "full", progress=False, threads=1)
     # interrupt the same run right after its step-3 checkpoint is in place, then rerun it
-    import xqg.generation.training as training
+    import xqg.generation.generator_training as training
 
     partial_dir = tmp_path / "partial"
     original = training.shutil.rmtree

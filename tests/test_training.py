@@ -13,8 +13,8 @@ import torch
 
 from xqg.encoder_spec import EncoderSpec
 from xqg.formats import Passage
-from xqg.hard_negatives import first_sentence, mine_bm25_negatives
-from xqg.training import (
+from xqg.retriever.hard_negatives import first_sentence, mine_bm25_negatives
+from xqg.retriever.training import (
     TrainingConfig,
     TrainingExample,
     contrastive_loss,

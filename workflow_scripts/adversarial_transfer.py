@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from xqg.reporting.adversarial import write_transfer_table
+from xqg.reporting.transfer import write_transfer_table
 from xqg.reporting.outcomes import read_outcomes
 from xqg.rule_logging import rule_log
 

@@ -4,8 +4,8 @@ import json
 
 from xqg.files import atomic_open
 from xqg.formats import read_passages, read_qrels
-from xqg.hard_negatives import mine_bm25_negatives
-from xqg.retriever_data import read_training_queries
+from xqg.retriever.hard_negatives import mine_bm25_negatives
+from xqg.retriever.training_data import read_training_queries
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:

@@ -8,9 +8,9 @@ import torch
 
 from xqg.encoder_spec import EncoderSpec
 from xqg.formats import read_passages, read_qrels
-from xqg.retriever_data import read_training_queries
+from xqg.retriever.training_data import read_training_queries
 from xqg.rule_logging import rule_log
-from xqg.training import TrainingConfig, train_bi_encoder, training_examples, with_hard_negatives
+from xqg.retriever.training import TrainingConfig, train_bi_encoder, training_examples, with_hard_negatives
 
 with rule_log(snakemake.log[0]) as log:
     settings = dict(snakemake.params.training)

@@ -16,14 +16,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from xqg.attacks.adversarial import greedy_attack, worst_of_n
+from xqg.attacks.greedy_search import greedy_attack, worst_of_n
 from xqg.attacks.bad_characters import HomoglyphAttack, InvisibleAttack
 from xqg.attacks.base import Attack, Perturbation, derive_rng
 from xqg.attacks.code_switch import CodeSwitchAttack
 from xqg.attacks.naturality import NaturalityAttack
 from xqg.attacks.ordering import OrderingAttack
 from xqg.attacks.orthography import OrthographyAttack, orthographic_normal_form
-from xqg.attacks.query_sets import (
+from xqg.attacks.query_set_attack import (
     AttackedQuery,
     LanguageSummary,
     attack_query_set,

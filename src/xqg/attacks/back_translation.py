@@ -46,7 +46,7 @@ import torch
 from tqdm.auto import tqdm
 
 from xqg.attacks.base import check_budget
-from xqg.attacks.query_sets import AttackedQuery, chrf
+from xqg.attacks.query_set_attack import AttackedQuery, chrf
 from xqg.formats import Question
 
 log = logging.getLogger(__name__)

@@ -87,7 +87,7 @@ class HomoglyphAttack:
 
 def homoglyph_candidates(text: str, lang: str, word_index: int, rng: random.Random, n: int = 5) -> list[tuple[str, str]]:
     """Up to ``n`` distinct one-character homoglyph variants of word ``word_index`` of ``text`` as
-    (new text, description); the homoglyph unit editor of :func:`xqg.attacks.adversarial.greedy_attack`.
+    (new text, description); the homoglyph unit editor of :func:`xqg.attacks.greedy_search.greedy_attack`.
     Every site and replacement of the word is a candidate; ``rng`` picks which ``n`` when there are more."""
     word = words(text, lang)[word_index]
     options = []

@@ -253,7 +253,7 @@ def _typo_any_operation(word: str, lang: str, rng: random.Random) -> tuple[str, 
 
 def typo_candidates(text: str, lang: str, word_index: int, rng: random.Random, n: int = 5) -> list[tuple[str, str]]:
     """Up to ``n`` distinct typo variants of word ``word_index`` of ``text`` as (new text, description);
-    the unit editor of :func:`xqg.attacks.adversarial.greedy_attack`."""
+    the unit editor of :func:`xqg.attacks.greedy_search.greedy_attack`."""
     word = words(text, lang)[word_index]
     out: dict[str, str] = {}
     for _ in range(2 * n):

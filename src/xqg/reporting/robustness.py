@@ -25,7 +25,7 @@ import pandas as pd
 from xqg import statistics
 from xqg.files import atomic_open
 from xqg.languages import LANGUAGE_INFO
-from xqg.reporting.adversarial import adaptive_attack_rows
+from xqg.reporting.transfer import adaptive_attack_rows
 from xqg.reporting.k_sweep import _STYLE, _panel_grid, legend_title, save_figure
 from xqg.reporting.outcomes import (
     CLEAN_QUERY_SET, CORRECTIONS, PLAIN_GENERATOR, SIGNIFICANCE_MARK, TESTS, adjust, check_outcomes,
@@ -53,7 +53,7 @@ def per_query_robustness(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.
     sets with several samples): the minimum hit and the minimum Jaccard over the samples. Systems: the
     plain retriever and each generator at ``k`` and ``alpha``. Attacked queries must be a subset of the
     clean ones. An adversarial query set counts on the system it was crafted against only, under its
-    attack's name (the adaptive ``greedy``); its transfer to other systems is xqg.reporting.adversarial's."""
+    attack's name (the adaptive ``greedy``); its transfer to other systems is xqg.reporting.transfer's."""
     outcomes = adaptive_attack_rows(check_outcomes(outcomes))
     mask = select_system(outcomes, PLAIN_GENERATOR, k, alpha)
     for generator in sorted(set(outcomes["generator"]) - {PLAIN_GENERATOR}):

@@ -1,13 +1,13 @@
 """Greedy black-box attack of every main system of one encoder (backbone x regime) in one language.
 
-Each system is attacked on its own: :func:`xqg.attacks.adversarial.greedy_search` edits the question
+Each system is attacked on its own: :func:`xqg.attacks.greedy_search.greedy_search` edits the question
 word by word (typo and homoglyph unit edits, which keep the word count) and may only ask the system for
 the score of candidate texts. The query sets it writes are evaluated on every system of the encoder:
 on the attacked system itself that is the adaptive attack, on the others a transfer.
 
 The score (the objective the attack lowers) is the **gold margin**: the query's inner product with its
 best gold passage (qrels, relevance > 0) minus that with the ``objective_rank``-th best non-gold
-passage (:func:`xqg.attacks.adversarial.gold_margin`). It is positive exactly while a gold passage is
+passage (:func:`xqg.attacks.greedy_search.gold_margin`). It is positive exactly while a gold passage is
 in the system's top ``objective_rank``, so ``objective_rank`` is set to about the passages that R@kt's
 token budget reads (1 for the embedded default's 50 tokens, ~20 for XOR-TyDi's 2,000). Reciprocal rank
 would say the same at the boundary but is flat elsewhere (1 while the gold leads by any distance, and
@@ -25,7 +25,7 @@ seen, so the pool margin is never below the exact one: the pool attack is, if an
 Fairness between systems: every system gets the same edit budget, the same candidates per unit and the
 same allowance of score queries per question (``query_budget``, on top of the 1 + words leave-one-out
 queries that every system spends alike), and the edits offered depend only on the state of the query
-(:func:`xqg.attacks.adversarial.unit_editor`). A text's vector is computed once and reused for every
+(:func:`xqg.attacks.greedy_search.unit_editor`). A text's vector is computed once and reused for every
 system (an implementation shortcut; each system is still charged its queries).
 """
 
@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from xqg.attacks.adversarial import gold_margin, greedy_search, unit_editor
+from xqg.attacks.greedy_search import gold_margin, greedy_search, unit_editor
 from xqg.attacks.base import derive_rng
-from xqg.attacks.query_sets import AttackedQuery, chrf, write_attacked_queries
+from xqg.attacks.query_set_attack import AttackedQuery, chrf, write_attacked_queries
 from xqg.evaluation import span_answers
 from xqg.files import atomic_path
 from xqg.formats import Qrels, Question
@@ -199,7 +199,7 @@ def attack_systems(questions: Sequence[Question], targets: Mapping[str, Sequence
     """Attack every question against every system (``targets``: system -> one Target per question).
 
     One greedy search per question and system at the largest budget serves every budget (see
-    :class:`xqg.attacks.adversarial.GreedyTrace`). Returns the records by (system, budget) and one row
+    :class:`xqg.attacks.greedy_search.GreedyTrace`). Returns the records by (system, budget) and one row
     per (system, budget, question) with the clean and attacked margins and the score queries spent."""
     editor = unit_editor(settings.edits, settings.candidates_per_unit, settings.seed)
     threshold = 0.0 if settings.stop_at_success else None

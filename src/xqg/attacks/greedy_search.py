@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xqg.attacks.base import Perturbation, check_budget, perturbation, unchanged
-from xqg.attacks.query_sets import AttackedQuery
+from xqg.attacks.query_set_attack import AttackedQuery
 from xqg.attacks.segmentation import words
 
 Score = Callable[[list[str]], Sequence[float]]
