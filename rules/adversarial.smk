@@ -1,4 +1,4 @@
-# Greedy black-box attack (src/xqg/attacks/greedy_attack.py): per encoder (backbone x regime) and language, each
+# Greedy black-box attack (src/xqg/attacks/greedy_systems.py): per encoder (backbone x regime) and language, each
 # main system is attacked with its own scores; the same job encodes its query sets (the encoder is
 # loaded already; encode_queries writes them as for any query set) and every main system of the encoder
 # searches them (common.smk: system_query_sets), so that the evaluate rule scores

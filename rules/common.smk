@@ -9,7 +9,7 @@ from snakemake.utils import validate
 
 from xqg.code_keys import code_key
 from xqg.config_paths import check_config_paths
-from xqg.query_sets import adversarial_query_set
+from xqg.query_sets import QuerySet
 
 validate(config, "../schemas/config.schema.yaml")
 check_config_paths(config)
@@ -21,13 +21,13 @@ REGIMES = list(config["regimes"])
 GENERATORS = list(config["generators"])
 ATTACKS = list(config["attacks"]["names"])
 ATTACK_BUDGETS = list(config["attacks"]["budgets"])
-QUERY_SETS = ["clean"] + [f"{a}~{b}" for a in ATTACKS for b in ATTACK_BUDGETS]
+QUERY_SETS = [QuerySet().name] + [QuerySet(a, b).name for a in ATTACKS for b in ATTACK_BUDGETS]
 RULE_ATTACK_SETS = QUERY_SETS[1:]  # written by attack_queries
 # Model-based paraphrase (back-translation, rule back_translate_queries) joins the DAG only with an MT
 # model configured; otherwise attacks/summary.csv gets a "skipped" row with the reason.
 MODEL_PARAPHRASE = config["attacks"].get("model_paraphrase") or {}
 BACK_TRANSLATION_SETS = (
-    [f"back_translation~{b}" for b in MODEL_PARAPHRASE["budgets"]]
+    [QuerySet("back_translation", b).name for b in MODEL_PARAPHRASE["budgets"]]
     if MODEL_PARAPHRASE.get("model")
     else []
 )
@@ -195,7 +195,7 @@ def sweep_systems(regime):
 
 
 # Greedy black-box attack (rules/adversarial.smk): one query set per main system of an encoder and
-# budget, named ATTACK@SOURCE~BUDGET (xqg.query_sets); every main system of that encoder searches all of
+# budget, named ATTACK@SOURCE~BUDGET (xqg.query_sets.QuerySet); every main system of that encoder searches all of
 # them (adaptive on its own set, transfer on the others). attacks.adversarial.greedy: false turns it off.
 GREEDY = (config["attacks"].get("adversarial") or {}).get("greedy") or None
 
@@ -204,7 +204,7 @@ def adversarial_query_sets():
     if not GREEDY:
         return []
     return [
-        f"{adversarial_query_set('greedy', generator)}~{budget}"
+        QuerySet("greedy", budget, source=generator).name
         for generator, _, _ in main_systems()
         for budget in ATTACK_BUDGETS
     ]

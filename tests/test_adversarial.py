@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xqg.attacks.greedy_attack import CachedEncoder, GreedySettings, Target, attack_systems, exact_targets, pool_targets, select_questions
+from xqg.attacks.greedy_systems import CachedEncoder, GreedySettings, Target, attack_systems, exact_targets, pool_targets, select_questions
 from xqg.attacks.greedy_search import gold_margin, greedy_attack, greedy_search, unit_editor
 from xqg.attacks.bad_characters import homoglyph_candidates
 from xqg.attacks.segmentation import words
@@ -315,7 +315,7 @@ def test_adaptive_rows_keep_each_system_on_its_own_set():
 
 @pytest.mark.parametrize("pool_depth", [None, 3])
 def test_run_greedy_attack_writes_one_query_set_per_system_and_budget(tmp_path, pool_depth):
-    from xqg.attacks.greedy_attack import run_greedy_attack
+    from xqg.attacks.greedy_systems import run_greedy_attack
     from xqg.attacks import read_attacked_queries
     from xqg.query_sets import attacked_run_queries
     from xqg.vectors import write_vectors

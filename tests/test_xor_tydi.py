@@ -15,25 +15,13 @@ import yaml
 
 from xqg.downloads import ChecksumError, verify_checksum
 from xqg.formats import InputFormatError, Passage, iter_passages, read_qrels, read_questions
-from xqg.xor_tydi import (
-    CorpusMatcher,
-    NoPositivesError,
-    Reference,
-    XorTydiInputs,
-    XorTydiOutputs,
-    answerable,
-    article_title,
-    generator_pairs,
-    paragraph_id,
-    prepare_xor_tydi,
-    question_counts,
-    read_english_training,
-    read_gold_paragraph_data,
-    read_nq_qa_csv,
-    read_xor_questions,
-    sample_distractors,
-    subcorpus_passages,
-)
+from xqg.xor_tydi.gold_paragraphs import article_title, generator_pairs, paragraph_id, read_gold_paragraph_data
+from xqg.xor_tydi.gold_passages import CorpusMatcher, Reference
+from xqg.xor_tydi.nq_training import NoPositivesError, read_english_training, read_nq_qa_csv
+from xqg.xor_tydi.subcorpus import sample_distractors, subcorpus_passages
+from xqg.xor_tydi.xor_layout import XorTydiInputs, XorTydiOutputs
+from xqg.xor_tydi.xor_prepare import prepare_xor_tydi
+from xqg.xor_tydi.xor_questions import answerable, question_counts, read_xor_questions
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "xor_tydi"
@@ -138,7 +126,7 @@ def test_article_title_decodes_the_gold_paragraph_key():
 
 
 def test_generator_pairs_one_per_question_and_dev_excludes_train():
-    from xqg.xor_tydi import GoldParagraph
+    from xqg.xor_tydi.gold_paragraphs import GoldParagraph
 
     a = GoldParagraph("1", "ja", "質問?", "T", "para one", ("x",))
     b = GoldParagraph("1", "ja", "質問?", "T", "para two", ("x",))

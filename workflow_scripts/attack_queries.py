@@ -8,6 +8,7 @@ from xqg.attacks import ATTACKS, attack_query_set, attack_set_summary, validity_
 from xqg.attacks import write_validity_sheet
 from xqg.files import atomic_path
 from xqg.formats import read_questions
+from xqg.query_sets import QuerySet
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
@@ -20,7 +21,7 @@ with rule_log(snakemake.log[0]) as log:
             raise ValueError(f"config attacks.names: unknown attack {attack!r}; available: {sorted(ATTACKS)}")
         for budget in settings["budgets"]:
             records = attack_query_set(questions, attack, budget, settings["samples"], settings["seed"])
-            write_attacked_queries(snakemake.output[f"{attack}~{budget}"], records)
+            write_attacked_queries(snakemake.output[QuerySet(attack, budget).name], records)
             for summary in attack_set_summary(records).values():
                 summaries.append({"attack": attack, "budget": budget, "seed": settings["seed"], **dataclasses.asdict(summary)})
             audit += validity_sample(records, per_language=settings.get("validity_sample_per_language", 50), seed=settings["seed"])

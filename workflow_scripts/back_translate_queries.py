@@ -9,6 +9,7 @@ from xqg.attacks import attack_set_summary, validity_sample, write_attacked_quer
 from xqg.attacks.back_translation import ATTACK, BackTranslationSettings, back_translate
 from xqg.files import atomic_path
 from xqg.formats import read_questions
+from xqg.query_sets import QuerySet
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
@@ -23,7 +24,7 @@ with rule_log(snakemake.log[0]) as log:
     by_budget, verdicts = back_translate(questions, settings, samples, seed, progress=True)
     summaries, audit = [], []
     for budget, records in by_budget.items():
-        write_attacked_queries(snakemake.output[f"{ATTACK}~{budget}"], records)
+        write_attacked_queries(snakemake.output[QuerySet(ATTACK, budget).name], records)
         for summary in attack_set_summary(records).values():
             summaries.append({"attack": ATTACK, "budget": budget, "seed": seed, **dataclasses.asdict(summary)})
         audit += validity_sample(records, per_language=snakemake.params.validity_per_language, seed=seed)

@@ -1,7 +1,7 @@
 """Rule greedy_attack: greedy black-box attack of each main system of one encoder, for one language,
 then the query vectors of the sets it wrote (the model is loaded once for both)."""
 
-from xqg.attacks.greedy_attack import CachedEncoder, GreedySettings, run_greedy_attack
+from xqg.attacks.greedy_systems import CachedEncoder, GreedySettings, run_greedy_attack
 from xqg.encoder_spec import EncoderSpec
 from xqg.encoding import encode_queries
 from xqg.formats import read_qrels, read_questions

@@ -3,7 +3,8 @@
 import json
 
 from xqg.rule_logging import rule_log
-from xqg.xor_tydi import XorTydiInputs, XorTydiOutputs, prepare_xor_tydi
+from xqg.xor_tydi.xor_layout import XorTydiInputs, XorTydiOutputs
+from xqg.xor_tydi.xor_prepare import prepare_xor_tydi
 
 with rule_log(snakemake.log[0]) as log:
     counts = prepare_xor_tydi(

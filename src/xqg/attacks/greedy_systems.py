@@ -47,7 +47,7 @@ from xqg.attacks.query_set_attack import AttackedQuery, chrf, write_attacked_que
 from xqg.evaluation import span_answers
 from xqg.files import atomic_path
 from xqg.formats import Qrels, Question
-from xqg.query_sets import adversarial_query_set
+from xqg.query_sets import QuerySet
 
 ATTACK = "greedy"
 EXACT_LIMIT = 2_000_000  # passages: beyond this, scoring every passage per candidate is refused
@@ -221,7 +221,7 @@ def attack_systems(questions: Sequence[Question], targets: Mapping[str, Sequence
                 result, margin, spent = trace.at_budget(budget)
                 records[(system, budget)].append(AttackedQuery(
                     question.id, question.lang, 0, question.text, result.text, result.changed, result.units_changed,
-                    chrf(result.text, question.text), result.edits, adversarial_query_set(ATTACK, system), budget))
+                    chrf(result.text, question.text), result.edits, QuerySet(ATTACK, budget, source=system).label, budget))
                 rows.append({"system": system, "budget": budget, "qid": question.id, "changed": result.changed,
                              "units_changed": result.units_changed, "clean_margin": trace.clean_score,
                              "margin": margin, "queries": spent})
@@ -243,7 +243,7 @@ def summarise(per_question: pd.DataFrame, records: Mapping[tuple[str, int], list
         changed = [r for r in records[(system, budget)] if r.changed]
         clean_top, attacked_top = rows["clean_margin"] > 0, rows["margin"] > 0
         out.append({
-            "attack": adversarial_query_set(ATTACK, system), "system": system, "budget": budget, "questions": len(rows),
+            "attack": QuerySet(ATTACK, budget, source=system).label, "system": system, "budget": budget, "questions": len(rows),
             "changed_rate": rows["changed"].mean(), "mean_units_changed": np.mean([r.units_changed for r in changed]) if changed else 0.0,
             "mean_chrf": np.mean([r.chrf for r in changed]) if changed else np.nan,
             "mean_queries": rows["queries"].mean(), "max_queries": int(rows["queries"].max()),
@@ -280,7 +280,7 @@ def run_greedy_attack(*, questions: Sequence[Question], qrels: Qrels, systems: M
     records, per_question = attack_systems(chosen, targets, encode, settings, budgets, progress=progress,
                                            after_question=getattr(encode, "clear", None))
     for (system, budget), attacked in records.items():
-        write_attacked_queries(outputs[f"{adversarial_query_set(ATTACK, system)}~{budget}"], attacked)
+        write_attacked_queries(outputs[QuerySet(ATTACK, budget, source=system).name], attacked)
     summary = summarise(per_question, records)
     for position, (column, value) in enumerate(context.items()):
         summary.insert(position, column, value)
