@@ -25,6 +25,10 @@ if GREEDY:
                 f"vectors~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
                 for query_set in adversarial_query_sets()
             },
+            **{
+                f"ids~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.ids.txt"
+                for query_set in adversarial_query_sets()
+            },
             summary=f"{ADVERSARIAL}/summary.csv",
         log:
             log_path("greedy_attack", "{backbone}", "{regime}", "{lang}"),
@@ -32,7 +36,7 @@ if GREEDY:
             benchmark_path("greedy_attack", "{backbone}", "{regime}", "{lang}")
         conda:
             "../envs/xqg.yaml"
-        threads: config["encoding"]["threads"]
+        threads: SETTINGS.encoding.threads
         resources:
             **ENCODER_RESOURCES,
         params:
@@ -41,8 +45,8 @@ if GREEDY:
             greedy=GREEDY,
             model=lambda wc: retriever_path(wc.backbone, wc.regime),
             spec=lambda wc: encoder_spec(wc.backbone),
-            encoding=config["encoding"],
-            search=config["search"],
+            encoding=SETTINGS.encoding,
+            search=SETTINGS.search,
             code=code_of("greedy_attack"),
         script:
             "../workflow_scripts/greedy_attack.py"
@@ -59,6 +63,7 @@ if GREEDY:
             summary=report(
                 f"{R}/attacks/adversarial_summary.csv",
                 category="Attacks",
+                subcategory="Greedy attack",
                 caption="../report/adversarial_summary.rst",
             ),
         log:
@@ -76,13 +81,15 @@ if GREEDY:
         input:
             outcomes=f"{R}/outcomes.csv",
         output:
-            csv=report(
-                f"{R}/adversarial_transfer.csv",
-                category="Robustness",
-                caption="../report/adversarial_transfer.rst",
-            ),
-            md=f"{R}/adversarial_transfer.md",
-            tex=f"{R}/adversarial_transfer.tex",
+            **{
+                ext: report(
+                    f"{R}/adversarial_transfer.{ext}",
+                    category="Robustness",
+                    subcategory="Adversarial transfer",
+                    caption="../report/adversarial_transfer.rst",
+                )
+                for ext in ("csv", "md", "tex")
+            },
         log:
             log_path("adversarial_transfer"),
         benchmark:

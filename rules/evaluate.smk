@@ -36,7 +36,7 @@ rule evaluate:
     resources:
         mem_mb=32000,
     params:
-        evaluation=config["evaluation"],
+        evaluation=SETTINGS.evaluation,
         code=code_of("evaluate"),
     script:
         "../workflow_scripts/evaluate.py"
@@ -47,10 +47,16 @@ rule collect_outcomes:
         outcomes=all_outcomes(),
         measures=[p.replace("outcomes.csv", "measures.csv") for p in all_outcomes()],
     output:
-        outcomes=f"{R}/outcomes.csv",
+        outcomes=report(
+            f"{R}/outcomes.csv",
+            category="Tables",
+            subcategory="Per-query outcomes",
+            caption="../report/outcomes.rst",
+        ),
         measures=report(
             f"{R}/standard_measures.csv",
             category="Tables",
+            subcategory="Standard measures",
             caption="../report/standard_measures.rst",
         ),
     log:
@@ -61,6 +67,6 @@ rule collect_outcomes:
         "../envs/xqg.yaml"
     params:
         code=code_of("collect_outcomes"),
-        dataset=config["dataset"],
+        dataset=SETTINGS.dataset,
     script:
         "../workflow_scripts/collect_outcomes.py"

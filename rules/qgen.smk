@@ -4,11 +4,7 @@
 
 rule train_generator:
     input:
-        base=lambda wc: (
-            backbone_inputs(generator_config(wc.generator)["base"].split(":", 1)[1])
-            if generator_config(wc.generator)["base"].startswith("backbone:")
-            else []
-        ),
+        base=generator_base_inputs,
         corpus=DATA_FILES["corpus"],
         pairs_train=DATA_FILES["pairs_train"],
         pairs_dev=DATA_FILES["pairs_dev"],
@@ -20,16 +16,16 @@ rule train_generator:
         benchmark_path("train_generator", "{generator}")
     conda:
         "../envs/xqg.yaml"
-    threads: config["encoding"]["threads"]
+    threads: SETTINGS.encoding.threads
     resources:
         gpu=1,
         mem_mb=64000,
         runtime=1440,
     params:
         base=lambda wc: generator_base(generator_config(wc.generator)),
-        architecture=lambda wc: generator_config(wc.generator)["architecture"],
-        prompt_style=lambda wc: generator_config(wc.generator)["prompt_style"],
-        training=lambda wc: generator_config(wc.generator)["training"],
+        architecture=lambda wc: generator_config(wc.generator).architecture,
+        prompt_style=lambda wc: generator_config(wc.generator).prompt_style,
+        training=lambda wc: generator_config(wc.generator).training,
         checkpoints=f"{R}/checkpoints/generator/{{generator}}",
         code=code_of("train_generator"),
     script:
@@ -51,14 +47,14 @@ rule generate_queries:
         benchmark_path("generate_queries", "{generator}", "shard~{shard}")
     conda:
         "../envs/xqg.yaml"
-    threads: config["encoding"]["threads"]
+    threads: SETTINGS.encoding.threads
     resources:
         gpu=1,
         mem_mb=32000,
         runtime=1440,
     params:
         generator=lambda wc: generator_config(wc.generator),
-        generation=config["generation"],
+        generation=SETTINGS.generation,
         languages=FUSION_LANGUAGES,
         num_shards=len(SHARDS),
         code=code_of("generate_queries"),
@@ -74,12 +70,15 @@ rule generation_quality:
             f"{R}/generated/{{{{generator}}}}/shard~{{shard}}.jsonl", shard=SHARDS
         ),
     output:
-        csv=f"{R}/generated/{{generator}}/quality.csv",
-        md=report(
-            f"{R}/generated/{{generator}}/quality.md",
-            category="Query generation",
-            caption="../report/generation_quality.rst",
-        ),
+        **{
+            ext: report(
+                f"{R}/generated/{{generator}}/quality.{ext}",
+                category="Query generation",
+                subcategory="{generator}",
+                caption="../report/generation_quality.rst",
+            )
+            for ext in ("csv", "md")
+        },
     log:
         log_path("generation_quality", "{generator}"),
     benchmark:

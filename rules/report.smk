@@ -1,21 +1,49 @@
 # The paper's Table 1, the k- and alpha-sweep figures, and the robustness tables, figure and summary.
+# Every table and figure is in the report (snakemake --report): report() with a category, subcategory and
+# a caption from report/; final_outputs() lists the same files (tests/test_report.py checks both).
 
 REPORT_PARAMS = dict(
     k=DEFAULT_K,
     alpha=float(DEFAULT_ALPHA),
-    statistics=config["statistics"],
+    statistics=SETTINGS.statistics,
 )
 
 
+# table1.reference_delta.*: only with a reference_table (the paper's numbers in the full config)
 rule table1:
     input:
         outcomes=f"{R}/outcomes.csv",
     output:
-        csv=report(f"{R}/table1.csv", category="Tables", caption="../report/table1.rst"),
-        md=f"{R}/table1.md",
-        tex=f"{R}/table1.tex",
-        scores=f"{R}/table1.scores.csv",
-        pvalues=f"{R}/table1.pvalues.csv",
+        **{
+            ext: report(
+                f"{R}/table1.{ext}",
+                category="Tables",
+                subcategory="Table 1",
+                caption="../report/table1.rst",
+            )
+            for ext in ("csv", "md", "tex")
+        },
+        **{
+            f"reference_delta_{ext}": report(
+                f"{R}/table1.reference_delta.{ext}",
+                category="Tables",
+                subcategory="Table 1",
+                caption="../report/table1_reference_delta.rst",
+            )
+            for ext in (("csv", "md", "tex") if SETTINGS.reference_table else ())
+        },
+        scores=report(
+            f"{R}/table1.scores.csv",
+            category="Tables",
+            subcategory="Table 1",
+            caption="../report/table1_scores.rst",
+        ),
+        pvalues=report(
+            f"{R}/table1.pvalues.csv",
+            category="Tables",
+            subcategory="Table 1",
+            caption="../report/table1_pvalues.rst",
+        ),
     log:
         log_path("table1"),
     benchmark:
@@ -24,8 +52,8 @@ rule table1:
         "../envs/xqg.yaml"
     params:
         **REPORT_PARAMS,
-        reference=config["reference_table"],
-        labels=config.get("labels"),
+        reference=SETTINGS.reference_table,
+        labels=SETTINGS.labels,
         code=code_of("table1"),
     script:
         "../workflow_scripts/table1.py"
@@ -35,18 +63,16 @@ rule sweep_figures:
     input:
         outcomes=f"{R}/outcomes.csv",
     output:
-        k_png=report(
-            f"{R}/k_sweep.png", category="Figures", caption="../report/k_sweep.rst"
-        ),
-        k_pdf=f"{R}/k_sweep.pdf",
-        k_csv=f"{R}/k_sweep.csv",
-        alpha_png=report(
-            f"{R}/alpha_sweep.png",
-            category="Figures",
-            caption="../report/alpha_sweep.rst",
-        ),
-        alpha_pdf=f"{R}/alpha_sweep.pdf",
-        alpha_csv=f"{R}/alpha_sweep.csv",
+        **{
+            f"{sweep}_{ext}": report(
+                f"{R}/{sweep}_sweep.{ext}",
+                category="Figures",
+                subcategory=f"{sweep} sweep",
+                caption=f"../report/{sweep}_sweep.rst",
+            )
+            for sweep in ("k", "alpha")
+            for ext in ("png", "pdf", "csv")
+        },
     log:
         log_path("sweep_figures"),
     benchmark:
@@ -64,25 +90,37 @@ rule robustness:
     input:
         outcomes=f"{R}/outcomes.csv",
     output:
-        csv=report(
-            f"{R}/robustness.csv",
-            category="Robustness",
-            caption="../report/robustness.rst",
-        ),
-        md=f"{R}/robustness.md",
-        tex=f"{R}/robustness.tex",
-        group_csv=f"{R}/robustness_by_group.csv",
-        group_md=f"{R}/robustness_by_group.md",
-        group_tex=f"{R}/robustness_by_group.tex",
-        png=report(
-            f"{R}/robustness.png",
-            category="Robustness",
-            caption="../report/robustness_figure.rst",
-        ),
-        pdf=f"{R}/robustness.pdf",
+        **{
+            ext: report(
+                f"{R}/robustness.{ext}",
+                category="Robustness",
+                subcategory="Clean vs attacked",
+                caption="../report/robustness.rst",
+            )
+            for ext in ("csv", "md", "tex")
+        },
+        **{
+            f"group_{ext}": report(
+                f"{R}/robustness_by_group.{ext}",
+                category="Robustness",
+                subcategory="By language family and resource class",
+                caption="../report/robustness_by_group.rst",
+            )
+            for ext in ("csv", "md", "tex")
+        },
+        **{
+            ext: report(
+                f"{R}/robustness.{ext}",
+                category="Robustness",
+                subcategory="Figure",
+                caption="../report/robustness_figure.rst",
+            )
+            for ext in ("png", "pdf")
+        },
         summary=report(
             f"{R}/robustness_summary.md",
             category="Robustness",
+            subcategory="Summary",
             caption="../report/robustness_summary.rst",
         ),
     log:
@@ -96,3 +134,27 @@ rule robustness:
         code=code_of("robustness"),
     script:
         "../workflow_scripts/robustness.py"
+
+
+# The configuration the study ran with, as validated against schemas/config.schema.yaml with its
+# defaults filled in (the config dict rules/common.smk holds), keys sorted. The config is a parameter,
+# so any change of it rewrites the file. A few milliseconds: run where Snakemake runs, never submitted.
+rule validated_config:
+    output:
+        report(
+            f"{R}/config.validated.yaml",
+            category="Configuration",
+            caption="../report/validated_config.rst",
+        ),
+    log:
+        log_path("validated_config"),
+    benchmark:
+        benchmark_path("validated_config")
+    localrule: True
+    conda:
+        "../envs/xqg.yaml"
+    params:
+        config=config,
+        code=code_of("validated_config"),
+    script:
+        "../workflow_scripts/validated_config.py"

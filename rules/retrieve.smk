@@ -3,13 +3,15 @@
 
 # faiss-gpu when configured: the gpu resource sends the job to a GPU node on SLURM (and limits
 # concurrent GPU jobs on a workstation with --resources gpu=N).
-SEARCH_GPUS = int(config["search"].get("use_gpu", False))
+SEARCH_GPUS = int(SETTINGS.search.use_gpu)
 
 
 rule search:
     input:
         shards=index_shards,
         queries=query_vectors,
+        shard_ids=ids_of(index_shards),
+        query_ids=ids_of(query_vectors),
     output:
         ensure(f"{SYSTEM}/{{lang}}/run.trec", non_empty=True),
     log:
@@ -39,7 +41,7 @@ rule search:
         mem_mb=64000,
         runtime=240,
     params:
-        search=config["search"],
+        search=SETTINGS.search,
         code=code_of("search"),
     script:
         "../workflow_scripts/search.py"
@@ -48,16 +50,7 @@ rule search:
 # With an approximate index (search.index ivf, hnsw or ivfpq), what it loses against exact search: one
 # job per system, on a seeded sample of every language's clean queries searched exactly shard by shard
 # (so one pass over the shards per system, not per language), compared with the system's own runs.
-SEARCH_DEPTH = config["search"].get("depth", 100)
-SEARCH_RECALL = {
-    "queries_per_language": 200,
-    "cutoffs": [c for c in (10, 100) if c <= SEARCH_DEPTH],
-    "seed": 0,
-} | config.get("search_recall", {})
-if any(c > SEARCH_DEPTH for c in SEARCH_RECALL["cutoffs"]):
-    raise ValueError(
-        f"config: search_recall.cutoffs {SEARCH_RECALL['cutoffs']} must not exceed search.depth {SEARCH_DEPTH}"
-    )
+# Its settings (sample size, cutoffs <= search.depth, seed) are checked at start: SETTINGS.search_recall.
 
 
 rule search_recall:
@@ -65,6 +58,12 @@ rule search_recall:
         shards=index_shards,
         queries=expand(
             f"{VECTORS}/queries/{{lang}}/clean.npy", lang=LANGUAGES, allow_missing=True
+        ),
+        shard_ids=ids_of(index_shards),
+        query_ids=expand(
+            f"{VECTORS}/queries/{{lang}}/clean.ids.txt",
+            lang=LANGUAGES,
+            allow_missing=True,
         ),
         runs=expand(f"{SYSTEM}/{{lang}}/run.trec", lang=LANGUAGES, allow_missing=True),
     output:
@@ -94,8 +93,8 @@ rule search_recall:
         mem_mb=64000,
         runtime=240,
     params:
-        search=config["search"],
-        recall=SEARCH_RECALL,
+        search=SETTINGS.search,
+        recall=SETTINGS.search_recall,
         languages=LANGUAGES,
         code=code_of("search_recall"),
     script:
@@ -106,12 +105,15 @@ rule collect_search_recall:
     input:
         [f"{system}/search_recall.csv" for system in all_system_dirs()],
     output:
-        csv=report(
-            f"{R}/search_recall.csv",
-            category="Tables",
-            caption="../report/search_recall.rst",
-        ),
-        md=f"{R}/search_recall.md",
+        **{
+            ext: report(
+                f"{R}/search_recall.{ext}",
+                category="Tables",
+                subcategory="Search recall",
+                caption="../report/search_recall.rst",
+            )
+            for ext in ("csv", "md")
+        },
     log:
         log_path("collect_search_recall"),
     benchmark:
@@ -119,7 +121,7 @@ rule collect_search_recall:
     conda:
         "../envs/xqg.yaml"
     params:
-        dataset=config["dataset"],
+        dataset=SETTINGS.dataset,
         languages=LANGUAGES,
         code=code_of("collect_search_recall"),
     script:

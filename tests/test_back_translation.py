@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from workflow import ROOT, snakemake
+from xqg.settings.sections import ModelParaphraseSettings
 from xqg.attacks import attack_set_summary, read_attacked_queries, validity_sample, write_attacked_queries
 from xqg.attacks.back_translation import (
     NLLB_CODES,
@@ -234,9 +235,9 @@ def _run_script(name: str, fake) -> None:
 
 
 def test_workflow_script_writes_query_sets_summary_and_validity(models, tmp_path):
-    settings = {"model": models["mt"], "similarity_model": models["sim"], "budgets": [1, 2], "min_similarity": -1.0,
-                "chrf_bounds": [0, 100], "candidates": 1, "top_k": 5, "max_new_tokens": 8, "batch_size": 8,
-                "precision": "fp32"}
+    settings = ModelParaphraseSettings(model=models["mt"], similarity_model=models["sim"], budgets=(1, 2),
+                                       min_similarity=-1.0, chrf_bounds=(0, 100), candidates=1, top_k=5,
+                                       max_new_tokens=8, max_input_length=256, batch_size=8, precision="fp32")
     out = _Named({"back_translation~1": str(tmp_path / "bt~1.jsonl"), "back_translation~2": str(tmp_path / "bt~2.jsonl"),
                   "summary": str(tmp_path / "summary.csv"), "validity": str(tmp_path / "validity.csv")})
     fake = SimpleNamespace(input=_Named(questions=str(EXAMPLES)), output=out, log=[str(tmp_path / "bt.log")], threads=1,

@@ -1,8 +1,8 @@
-"""Config paths stay under the working directory unless allow_absolute_paths is set."""
+"""Config paths stay under the working directory unless allow_absolute_paths is set (xqg.settings.config_paths)."""
 
 import pytest
 
-from xqg.config_paths import ConfigPathError, check_config_paths, configured_paths
+from xqg.settings.config_paths import ConfigPathError, check_config_paths, configured_paths, path_problems
 
 BASE = {"results": "results", "resources_dir": "resources"}
 
@@ -47,3 +47,14 @@ def test_paths_inside_the_working_directory_pass():
 def test_a_non_string_path_is_an_error():
     with pytest.raises(ConfigPathError, match="config key results: expected a path"):
         check_config_paths({**BASE, "results": 3})
+
+
+def test_every_escaping_path_is_reported_at_once():
+    config = {**BASE, "results": "/abs", "generators": {"g": {"paths": ["ok.jsonl", "../up.jsonl"]}}}
+    assert [(p.key, p.message.split(" is ")[0]) for p in path_problems(config)] == [
+        (("results",), "'/abs'"), (("generators", "g", "paths", 1), "'../up.jsonl'"),
+    ]
+    with pytest.raises(ConfigPathError) as error:
+        check_config_paths(config)
+    assert str(error.value).splitlines()[1].startswith("config key generators.g.paths[1]: '../up.jsonl'")
+    assert path_problems({**config, "allow_absolute_paths": True}) == []

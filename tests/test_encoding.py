@@ -10,16 +10,13 @@ import pytest
 import torch
 
 from xqg.encoder_spec import EncoderSpec
-from xqg.encoding import (
-    cpu_has_native_bf16,
+from xqg.encoding import EncodingOptions, encode_texts, length_sorted_batches, load_model
+from xqg.torch_runtime import cpu_has_native_bf16, resolve_precision
+from xqg.vector_encoding import (
     encode_generated_queries,
     encode_generated_queries_by_language,
     encode_passage_shard,
     encode_queries,
-    encode_texts,
-    length_sorted_batches,
-    load_model,
-    resolve_precision,
     shard_range,
 )
 from xqg.formats import GeneratedQueries, InputFormatError, Passage, write_generated_queries, write_passages
@@ -183,6 +180,7 @@ def test_generated_query_layout(tiny_model, tmp_path):
 
 def test_one_pass_by_language_equals_one_call_per_language(tiny_model, tmp_path, monkeypatch):
     import xqg.encoding as encoding
+    import xqg.vector_encoding as vector_encoding
 
     records = [GeneratedQueries(f"p{i}", lang, tuple(SENTENCES[(i + j + len(lang)) % len(SENTENCES)] for j in range(1 + (i + j) % 3)))
                for i in range(6) for j, lang in enumerate(["te", "ar", "fi"]) if (i + j) % 4]  # some passages lack a language
@@ -194,8 +192,8 @@ def test_one_pass_by_language_equals_one_call_per_language(tiny_model, tmp_path,
     for lang in langs:
         assert encode_generated_queries(path, tmp_path / f"old.{lang}.npy", spec, languages=[lang], **options)[0] == 6
     reads, loads = [], []
-    original_iter, original_load = encoding.iter_generated_queries, encoding.load_encoder
-    monkeypatch.setattr(encoding, "iter_generated_queries", lambda p: reads.append(p) or original_iter(p))
+    original_iter, original_load = vector_encoding.iter_generated_queries, encoding.load_encoder
+    monkeypatch.setattr(vector_encoding, "iter_generated_queries", lambda p: reads.append(p) or original_iter(p))
     monkeypatch.setattr(encoding, "load_encoder", lambda *a, **k: loads.append(a) or original_load(*a, **k))
     encoding.load_model.cache_clear()
     assert encode_generated_queries_by_language(path, {lang: tmp_path / f"new.{lang}.npy" for lang in langs}, spec, **options) == (6, 3)
@@ -205,8 +203,9 @@ def test_one_pass_by_language_equals_one_call_per_language(tiny_model, tmp_path,
             assert (tmp_path / f"new.{lang}{suffix}").read_bytes() == (tmp_path / f"old.{lang}{suffix}").read_bytes(), (lang, suffix)
     assert np.isnan(read_generated_query_vectors(tmp_path / "new.ko.npy").vectors).all()
     with pytest.raises(ValueError, match="'ar' is asked for in two vector sets"):
-        encoding._encode_generated_sets(path, encoding._index_generated(path), {tmp_path / "x.npy": ["ar"], tmp_path / "y.npy": ["fi", "ar"]},
-                                        spec, 3, chunk_size=3, batch_size=2, precision="fp32", device="cpu", threads=None, progress=False)
+        vector_encoding._encode_generated_sets(path, vector_encoding._index_generated(path),
+                                               {tmp_path / "x.npy": ["ar"], tmp_path / "y.npy": ["fi", "ar"]}, spec, 3, chunk_size=3,
+                                               options=EncodingOptions(batch_size=2, precision="fp32", device="cpu", progress=False))
 
 
 def test_length_sorted_batches_and_shards():
@@ -228,15 +227,15 @@ def test_precision_detection(tmp_path, monkeypatch):
     avx2.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma\n")
     assert cpu_has_native_bf16(amx) and not cpu_has_native_bf16(avx2) and not cpu_has_native_bf16(tmp_path / "absent")
     cpu = torch.device("cpu")
-    monkeypatch.setattr("xqg.encoding.cpu_has_native_bf16", lambda: False)
-    assert resolve_precision("auto", cpu) == "fp32"
-    monkeypatch.setattr("xqg.encoding.cpu_has_native_bf16", lambda: True)
-    assert resolve_precision("auto", cpu) == "bf16"
-    assert resolve_precision("fp32", cpu) == "fp32"
+    monkeypatch.setattr("xqg.torch_runtime.cpu_has_native_bf16", lambda: False)
+    assert resolve_precision(cpu, "auto") == "fp32"
+    monkeypatch.setattr("xqg.torch_runtime.cpu_has_native_bf16", lambda: True)
+    assert resolve_precision(cpu, "auto") == "bf16"
+    assert resolve_precision(cpu, "fp32") == "fp32"
     with pytest.raises(ValueError, match="fp16 on CPU"):
-        resolve_precision("fp16", cpu)
+        resolve_precision(cpu, "fp16")
     with pytest.raises(ValueError, match="unknown precision"):
-        resolve_precision("int4", cpu)
+        resolve_precision(cpu, "int4")
 
 
 def test_bf16_close_to_fp32(tiny_model):

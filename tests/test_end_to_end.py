@@ -4,6 +4,8 @@ changing alpha reruns only fusion and what follows, the report builds, every rul
 under the bound the README states, and a second run from scratch on one core, killed mid-way and
 resumed, gives byte-identical tables."""
 
+import base64
+import json
 import os
 import re
 import shutil
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from workflow import ROOT, SNAKEMAKE, planned_jobs, snakemake
 
@@ -128,8 +131,9 @@ def test_one_language_after_the_full_run_does_nothing_new(study):
     workdir, _ = study
     jobs = planned_jobs("--configfile", str(CI_CONFIG), "--config", "languages=[te]", cwd=workdir)
     # only the collected tables change (they now hold Telugu alone)
+    # (and config.validated.yaml: the configuration changed)
     assert set(jobs) <= {"collect_outcomes", "collect_attack_summaries", "collect_adversarial_summaries", "table1",
-                         "sweep_figures", "robustness", "adversarial_transfer", "all"}
+                         "sweep_figures", "robustness", "adversarial_transfer", "validated_config", "all"}
 
 
 def test_changing_alpha_reruns_only_fusion_and_what_follows(study, tmp_path):
@@ -141,7 +145,7 @@ def test_changing_alpha_reruns_only_fusion_and_what_follows(study, tmp_path):
     # the greedy attack follows fusion too: it attacks each + xQG system through its fused index
     assert set(jobs) <= {"fuse_passage_embeddings", "greedy_attack", "search", "evaluate", "collect_outcomes",
                          "collect_adversarial_summaries", "table1", "sweep_figures", "robustness",
-                         "adversarial_transfer", "all"}
+                         "adversarial_transfer", "validated_config", "all"}
 
 
 def test_editing_a_stage_module_reruns_that_stage(study, tmp_path):
@@ -157,11 +161,41 @@ def test_editing_a_stage_module_reruns_that_stage(study, tmp_path):
     assert "encode_passages" not in result.stdout and "generate_queries" not in result.stdout
 
 
-def test_report_builds(study):
+def _report_variable(html: str, name: str):
+    """A JSON value the Snakemake report embeds as <script id="NAME">var NAME = {...};</script>."""
+    match = re.search(rf'<script id="{name}">\s*var \w+ = (.*?);\s*</script>', html, re.S)
+    assert match, f"no {name} in the report"
+    return json.loads(match.group(1))
+
+
+def test_report_holds_the_study(study, tmp_path):
+    """The report builds and holds exactly the study's tables and figures (final_outputs(): every one the
+    README's Outputs table lists, tests/test_report.py) and the validated configuration, each with a caption."""
+    from test_report import _study
+
     workdir, _ = study
-    snakemake("--configfile", str(CI_CONFIG), "--report", "report.html", cwd=workdir, timeout=600)
-    html = (workdir / "report.html").read_text(encoding="utf-8", errors="replace")
-    assert "table1" in html and "robustness" in html
+    snakemake("--configfile", str(CI_CONFIG), "--report", str(tmp_path / "report.html"), cwd=workdir, timeout=600)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    results, categories = _report_variable(html, "results"), _report_variable(html, "categories")
+    expected = _study(CI_CONFIG, tmp_path)["final_outputs"]
+    assert set(results) == set(expected)
+    assert set(categories) == {"Tables", "Figures", "Robustness", "Attacks", "Query generation", "Configuration"}
+    assert {"Table 1", "Per-query outcomes", "Standard measures"} <= set(categories["Tables"])
+    assert set(categories["Query generation"]) == {"neural", "template"}
+    for path, item in results.items():
+        assert item["caption"].strip(), f"{path}: no caption"
+        assert item["data_uri"].startswith("data:") and ";base64," in item["data_uri"], path
+        embedded = base64.b64decode(item["data_uri"].split(";base64,", 1)[1])
+        assert embedded == (workdir / path).read_bytes(), f"{path}: the report holds other bytes"
+    config = yaml.safe_load((workdir / results_config(workdir)).read_text(encoding="utf-8"))
+    assert config["dataset"] == "ci" and config["storage"]["keep_training_checkpoints"] is False
+    assert config["languages"] == LANGS and config["xqg"]["alpha"] == 0.01
+    # captions are rendered with the config (report/table1_pvalues.rst names the test)
+    assert "mcnemar" in results["results/ci/table1.pvalues.csv"]["caption"]
+
+
+def results_config(workdir: Path) -> str:
+    return str((results(workdir) / "config.validated.yaml").relative_to(workdir))
 
 
 def test_every_rule_records_its_memory_peak_under_the_stated_bound(study):

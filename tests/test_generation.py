@@ -15,8 +15,8 @@ from xqg.generation.quality import generation_quality_report, quality_samples, s
 from xqg.generation.released import import_released_queries
 from xqg.generation.sampling import generate_queries, generate_to_file, stable_seed
 from xqg.generation.templates import QUESTION_TEMPLATES, template_generate
-from xqg.generation.generator_training import (GeneratorPair, GeneratorTrainingConfig, decoder_layer_sources,
-                                     train_query_generator)
+from xqg.generation.generator_training import GeneratorPair, GeneratorTrainingConfig, train_query_generator
+from xqg.generation.seq2seq_model import decoder_layer_sources
 from xqg.generation.vocabulary import VocabularyMap, build_vocabulary_map, collect_used_token_ids
 from xqg.languages import LANGUAGES
 

@@ -14,17 +14,17 @@ import torch
 from xqg.encoder_spec import EncoderSpec
 from xqg.formats import Passage
 from xqg.retriever.hard_negatives import first_sentence, mine_bm25_negatives
-from xqg.retriever.training import (
+from xqg.retriever.bi_encoder import (
     TrainingConfig,
     TrainingExample,
     contrastive_loss,
     epoch_order,
     sample_group,
     step_micro_batches,
-    train_bi_encoder,
     training_examples,
     with_hard_negatives,
 )
+from xqg.retriever.training import train_bi_encoder
 
 WORDS = [f"w{i}" for i in range(40)]
 

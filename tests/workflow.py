@@ -38,3 +38,18 @@ def planned_jobs(*args: str, cwd: Path = ROOT) -> dict[str, int]:
             elif match is None and line.strip() and not set(line.strip()) <= {"-", " "}:
                 break
     return counts
+
+
+def dry_run_jobs(*args: str, cwd: Path = ROOT) -> list[dict]:
+    """Every job of the DAG (a forced dry run): [{"rule", "input": [...], "output": [...]}] from Snakemake's listing."""
+    result = snakemake("--dry-run", "--forceall", *args, cwd=cwd)
+    jobs: list[dict] = []
+    for line in (result.stdout + result.stderr).splitlines():
+        header = re.match(r"^(?:local)?rule (\w+):\s*$", line)
+        if header:
+            jobs.append({"rule": header.group(1), "input": [], "output": []})
+            continue
+        field = re.match(r"^\s+(input|output): (.*)$", line)
+        if field and jobs:
+            jobs[-1][field.group(1)] = [path.strip() for path in field.group(2).split(", ") if path.strip()]
+    return jobs

@@ -12,19 +12,19 @@ from xqg.query_sets import QuerySet
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
-    settings = snakemake.params.attacks
+    params = snakemake.params  # attacks.names (checked against ATTACKS at start), budgets, samples, seed
     lang = snakemake.wildcards.lang
     questions = read_questions(snakemake.input.questions, languages=[lang])
     summaries, audit = [], []
-    for attack in settings["names"]:
+    for attack in params.names:
         if attack not in ATTACKS:
             raise ValueError(f"config attacks.names: unknown attack {attack!r}; available: {sorted(ATTACKS)}")
-        for budget in settings["budgets"]:
-            records = attack_query_set(questions, attack, budget, settings["samples"], settings["seed"])
+        for budget in params.budgets:
+            records = attack_query_set(questions, attack, budget, params.samples, params.seed)
             write_attacked_queries(snakemake.output[QuerySet(attack, budget).name], records)
             for summary in attack_set_summary(records).values():
-                summaries.append({"attack": attack, "budget": budget, "seed": settings["seed"], **dataclasses.asdict(summary)})
-            audit += validity_sample(records, per_language=settings.get("validity_sample_per_language", 50), seed=settings["seed"])
+                summaries.append({"attack": attack, "budget": budget, "seed": params.seed, **dataclasses.asdict(summary)})
+            audit += validity_sample(records, per_language=params.validity_per_language, seed=params.seed)
             log.info("%s budget %d: %d of %d samples changed", attack, budget, sum(r.changed for r in records), len(records))
     with atomic_path(snakemake.output.summary) as tmp:
         pd.DataFrame(summaries).to_csv(tmp, index=False)

@@ -14,7 +14,7 @@ from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
-    settings = BackTranslationSettings.from_config(snakemake.params.settings)
+    settings = BackTranslationSettings.from_config(snakemake.params.settings._asdict())
     lang = snakemake.wildcards.lang
     questions = read_questions(snakemake.input.questions, languages=[lang])
     samples, seed = snakemake.params.samples, snakemake.params.seed

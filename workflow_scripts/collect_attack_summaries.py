@@ -6,12 +6,13 @@ without an MT model) gets one "skipped" row per language with the reason, so the
 
 import pandas as pd
 
+from xqg.file_errors import read_csv
 from xqg.files import atomic_path
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     for name in ("summary", "validity"):
-        table = pd.concat([pd.read_csv(path, encoding="utf-8-sig") for path in snakemake.input[name]], ignore_index=True)
+        table = pd.concat([read_csv(path, encoding="utf-8-sig") for path in snakemake.input[name]], ignore_index=True)
         if name == "summary":
             table["status"], table["reason"] = "ran", ""
             skipped = [

@@ -2,12 +2,13 @@
 
 import pandas as pd
 
+from xqg.file_errors import read_csv
 from xqg.files import atomic_path
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     for name in ("outcomes", "measures"):
-        frames = [pd.read_csv(path, dtype={"qid": str}) for path in snakemake.input[name]]
+        frames = [read_csv(path, dtype={"qid": str}) for path in snakemake.input[name]]
         table = pd.concat(frames, ignore_index=True)
         table.insert(0, "dataset", snakemake.params.dataset)
         with atomic_path(snakemake.output[name]) as tmp:

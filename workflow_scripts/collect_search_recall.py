@@ -2,13 +2,14 @@
 
 import pandas as pd
 
+from xqg.file_errors import read_csv
 from xqg.files import atomic_open, atomic_path
 from xqg.reporting.tables import to_markdown
 from xqg.rule_logging import rule_log
 from xqg.search_recall import recall_summary
 
 with rule_log(snakemake.log[0]) as log:
-    table = pd.concat([pd.read_csv(path, dtype={"k": str, "alpha": str}) for path in snakemake.input], ignore_index=True)
+    table = pd.concat([read_csv(path, dtype={"k": str, "alpha": str}) for path in snakemake.input], ignore_index=True)
     table.insert(0, "dataset", snakemake.params.dataset)
     with atomic_path(snakemake.output.csv) as tmp:
         table.to_csv(tmp, index=False)

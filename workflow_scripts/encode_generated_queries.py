@@ -5,20 +5,24 @@ however many languages there are, and the model is loaded once.
 """
 
 from xqg.encoder_spec import EncoderSpec
-from xqg.encoding import encode_generated_queries_by_language
 from xqg.rule_logging import rule_log
+from xqg.truncation import counting_truncation
+from xqg.vector_encoding import encode_generated_queries_by_language
 
 with rule_log(snakemake.log[0]) as log:
-    settings = snakemake.params.encoding
+    settings = snakemake.params.encoding  # xqg.settings.sections.EncodingSettings
     spec = EncoderSpec(model=snakemake.params.model, **snakemake.params.spec)
-    outputs = {lang: snakemake.output[lang] for lang in snakemake.output.keys()}
-    passages, samples = encode_generated_queries_by_language(
-        snakemake.input.generated,
-        outputs,
-        spec,
-        num_samples=snakemake.params.samples,
-        batch_size=settings["batch_size"],
-        precision=settings["precision"],
-        threads=snakemake.threads,
-    )
+    # outputs LANG (the .npy); ids~LANG, counts~LANG and layout~LANG are the files written beside it
+    outputs = {lang: snakemake.output[lang] for lang in snakemake.output.keys() if "~" not in lang}
+    with counting_truncation() as truncated:
+        passages, samples = encode_generated_queries_by_language(
+            snakemake.input.generated,
+            outputs,
+            spec,
+            num_samples=snakemake.params.samples,
+            batch_size=settings.batch_size,
+            precision=settings.precision,
+            threads=snakemake.threads,
+        )
     log.info("%s: encoded generated queries of %d passages x %d samples", ", ".join(outputs), passages, samples)
+    log.info("%s", truncated.describe(snakemake.input.generated, "generated queries"))

@@ -1,22 +1,24 @@
 """Rule evaluate: per-query outcomes of one system and language for every query set it searched."""
 
+from xqg.file_errors import naming_files
 from xqg.formats import iter_passages, read_qrels, read_questions, read_trec_run
 from xqg.rule_logging import rule_log
 from xqg.scoring import score_run
 
 with rule_log(snakemake.log[0]) as log:
     lang = snakemake.wildcards.lang
-    settings = snakemake.params.evaluation
-    outcomes, measures = score_run(
-        read_trec_run(snakemake.input.run),
-        read_questions(snakemake.input.questions, languages=[lang]),
-        {p.id: p.text for p in iter_passages(snakemake.input.corpus)},
-        read_qrels(snakemake.input.qrels),
-        token_budgets=settings["token_budgets"],
-        missing=settings.get("missing_prediction", "error"),
-        measures=settings.get("measures", []),
-        source=snakemake.input.run,
-    )
+    settings = snakemake.params.evaluation  # xqg.settings.sections.EvaluationSettings
+    with naming_files(snakemake.input.run, snakemake.input.qrels):  # e.g. a judged query the run does not rank
+        outcomes, measures = score_run(
+            read_trec_run(snakemake.input.run),
+            read_questions(snakemake.input.questions, languages=[lang]),
+            {p.id: p.text for p in iter_passages(snakemake.input.corpus)},
+            read_qrels(snakemake.input.qrels),
+            token_budgets=settings.token_budgets,
+            missing=settings.missing_prediction,
+            measures=settings.measures,
+            source=snakemake.input.run,
+        )
     system = {
         "backbone": snakemake.wildcards.backbone,
         "regime": snakemake.wildcards.regime,

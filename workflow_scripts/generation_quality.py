@@ -2,6 +2,7 @@
 
 import itertools
 
+from xqg.file_errors import naming_files
 from xqg.files import atomic_open, atomic_path
 from xqg.formats import iter_generated_queries, read_generator_pairs, read_passages
 from xqg.generation import generation_quality_report, quality_samples
@@ -14,7 +15,8 @@ with rule_log(snakemake.log[0]) as log:
     def generated():
         return itertools.chain.from_iterable(iter_generated_queries(path) for path in snakemake.input.generated)
 
-    report = generation_quality_report(generated(), passages, references)
+    with naming_files(*snakemake.input.generated, snakemake.input.corpus):  # e.g. a passage not in the corpus
+        report = generation_quality_report(generated(), passages, references)
     with atomic_path(snakemake.output.csv) as tmp:
         report.to_csv(tmp, index=False)
     generator = snakemake.wildcards.generator

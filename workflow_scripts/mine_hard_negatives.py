@@ -9,19 +9,20 @@ from xqg.retriever.training_data import read_training_queries
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
-    settings = snakemake.params.settings
+    settings = snakemake.params.settings  # xqg.settings.sections.HardNegativeSettings
     passages = read_passages(snakemake.input.corpus)
     queries = read_training_queries(snakemake.input.questions, read_qrels(snakemake.input.qrels))
-    if settings.get("mode", "positive_passage") == "none":
+    if settings.mode == "none":
         negatives = {q.id: [] for q in queries}
     else:
         negatives = mine_bm25_negatives(
             [(q.id, q.text) for q in queries],
             passages,
             {q.id: set(q.positives) for q in queries},
-            depth=settings.get("depth", 30),
-            mode=settings.get("mode", "positive_passage"),
+            depth=settings.depth,
+            mode=settings.mode,
             answers={q.id: q.answers for q in queries},
+            source=snakemake.input.corpus,
         )
     found = sum(1 for v in negatives.values() if v)
     log.info("mined negatives for %d of %d queries", found, len(queries))

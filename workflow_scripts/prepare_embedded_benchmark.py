@@ -10,7 +10,7 @@ from xqg.rule_logging import rule_log
 with rule_log(snakemake.log[0]) as log:
     out = snakemake.output
     with tempfile.TemporaryDirectory(dir=Path(out.corpus).parent) as work:
-        files = build_embedded_benchmark(Path(work), **snakemake.params.settings)
+        files = build_embedded_benchmark(Path(work), **snakemake.params.settings._asdict())
         mapping = {
             "corpus": files.corpus,
             "dev": files.dev_questions,

@@ -10,7 +10,7 @@ with rule_log(snakemake.log[0]) as log:
     counts = prepare_xor_tydi(
         XorTydiInputs.from_mapping(snakemake.input),
         XorTydiOutputs.from_mapping(snakemake.output),
-        subcorpus=snakemake.params.subcorpus,
+        subcorpus=snakemake.params.subcorpus._asdict(),
         checksums=snakemake.params.checksums,
     )
     log.info("counts: %s", json.dumps(counts, indent=1))

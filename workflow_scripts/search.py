@@ -8,7 +8,7 @@ from xqg.search import SearchConfig, search_shards
 from xqg.vectors import read_vectors
 
 with rule_log(snakemake.log[0]) as log:
-    config = SearchConfig(**snakemake.params.search)
+    config = SearchConfig(**snakemake.params.search._asdict())  # xqg.settings.sections.SearchSettings
     w = snakemake.wildcards
     query_ids, query_vectors = [], []
     for path in snakemake.input.queries:  # all query sets in one pass: each shard's index is built once

@@ -4,44 +4,60 @@ import json
 import shutil
 from pathlib import Path
 
-import torch
-
 from xqg.encoder_spec import EncoderSpec
+from xqg.file_errors import naming_files
 from xqg.formats import read_passages, read_qrels
+from xqg.retriever.bi_encoder import TrainingConfig, training_examples, with_hard_negatives
+from xqg.retriever.training import train_bi_encoder
 from xqg.retriever.training_data import read_training_queries
 from xqg.rule_logging import rule_log
-from xqg.retriever.training import TrainingConfig, train_bi_encoder, training_examples, with_hard_negatives
+from xqg.torch_runtime import resolve_device
+from xqg.training_outputs import publish_model
+from xqg.truncation import count_truncated, load_tokenizer
+
+# Housekeeping, read from the config rather than passed as a param: a param change would retrain.
+KEEP_WORK = snakemake.config["storage"]["keep_training_checkpoints"]
 
 with rule_log(snakemake.log[0]) as log:
-    settings = dict(snakemake.params.training)
-    settings.pop("hard_negatives", None)
-    if settings.get("precision", "auto") == "auto":
+    settings = snakemake.params.training._asdict()  # xqg.settings.sections.RetrieverTrainingSettings
+    del settings["hard_negatives"]  # rule mine_hard_negatives's
+    if settings["precision"] == "auto":
         # fp16 on GPU as in the paper; fp32 on CPU, where bf16 autocast made backward passes ~20x slower
-        settings["precision"] = "fp16" if torch.cuda.is_available() else "fp32"
+        settings["precision"] = "fp16" if resolve_device("auto").type == "cuda" else "fp32"
     config = TrainingConfig(**settings)
     spec = EncoderSpec(model=snakemake.params.model, **snakemake.params.spec)
     passages = {p.id: (p.title, p.text) for p in read_passages(snakemake.input.corpus)}
     queries = read_training_queries(snakemake.input.questions, read_qrels(snakemake.input.qrels))
     with open(snakemake.input.negatives, encoding="utf-8") as handle:
         negatives = json.load(handle)
-    examples = training_examples(
-        [(q.id, q.text) for q in queries],
-        passages,
-        {q.id: q.positives for q in queries},
-        negatives,
-    )
+    with naming_files(snakemake.input.negatives, snakemake.input.corpus):  # a negative not in the corpus
+        examples = training_examples(
+            [(q.id, q.text) for q in queries],
+            passages,
+            {q.id: q.positives for q in queries},
+            negatives,
+        )
     log.info("%d training examples from %d queries", len(examples), len(queries))
     examples, dropped = with_hard_negatives(examples, config.negatives_per_query)
     if dropped:
         log.warning("%d training examples have no hard negative and are left out (negatives_per_query %d): %d remain",
                     dropped, config.negatives_per_query, len(examples))
+    if not examples:
+        raise ValueError(f"{snakemake.input.questions}: no training example (a query with a positive passage in "
+                         f"{snakemake.input.qrels} and the corpus, and hard negatives in {snakemake.input.negatives})")
+    # What the model's maximum lengths cut off, per file: every training query, every distinct passage
+    tokenizer = load_tokenizer(spec.model)
+    for source, what, texts, max_length in (
+        (snakemake.input.questions, "training queries", [spec.query_text(e.query) for e in examples], spec.max_query_length),
+        (snakemake.input.corpus, "training passages (positives and hard negatives)",
+         list(dict.fromkeys(spec.passage_text(title, text) for e in examples for title, text in e.positives + e.negatives)),
+         spec.max_passage_length),
+    ):
+        log.info("%s", count_truncated(tokenizer, texts, max_length).describe(source, what))
     # Train in a working folder outside the rule's output: Snakemake clears outputs before a job
     # starts, and the checkpoint there lets an interrupted run resume.
     work = Path(snakemake.params.checkpoints)
     summary = train_bi_encoder(examples, spec, config, work, threads=snakemake.threads)
     log.info("trained %d steps: loss %.4f -> %.4f", summary.steps, summary.initial_loss, summary.final_loss)
-    out = Path(snakemake.output[0])
-    tmp = out.with_name(out.name + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(work, tmp, ignore=shutil.ignore_patterns("checkpoint"))
-    tmp.rename(out)
+    # The model into the output, then the work folder goes (checkpoints and all) unless the config keeps it
+    publish_model(work, snakemake.output[0], work=work, keep_work=KEEP_WORK, ignore=shutil.ignore_patterns("checkpoint"))

@@ -27,31 +27,34 @@ def _module_file(name: str, source_root: Path) -> Path | None:
 
 
 def _package_of(path: Path, source_root: Path) -> str:
-    parts = list(path.relative_to(source_root).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        return ".".join(parts[:-1])
-    return ".".join(parts[:-1])
+    """The package a module file belongs to (for ``xqg/a/b.py`` and ``xqg/a/__init__.py``: ``xqg.a``)."""
+    return ".".join(path.relative_to(source_root).parts[:-1])
 
 
 def imported_names(path: Path, source_root: Path | None = None) -> set[str]:
     """Every dotted name that PATH imports or might import (``from a import b`` gives ``a`` and ``a.b``)."""
-    tree = ast.parse(path.read_bytes(), filename=str(path))
+    package = _package_of(path, source_root) if source_root is not None else None
+    return set(_imported_names(path.read_bytes(), str(path), package))
+
+
+@lru_cache(maxsize=4096)
+def _imported_names(source: bytes, filename: str, package: str | None) -> frozenset[str]:
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source, filename=filename)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative import: only meaningful inside the package
-                if source_root is None:
+                if package is None:
                     continue
-                anchor = _package_of(path, source_root).split(".")
+                anchor = package.split(".")
                 anchor = anchor[: len(anchor) - (node.level - 1)]
                 base = ".".join(anchor + ([node.module] if node.module else []))
             else:
                 base = node.module or ""
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-    return names
+    return frozenset(names)
 
 
 def _with_parents(name: str) -> list[str]:

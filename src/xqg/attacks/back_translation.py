@@ -34,7 +34,6 @@ search, evaluate and robustness stages read unchanged.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import unicodedata
 from collections import Counter
@@ -48,6 +47,7 @@ from tqdm.auto import tqdm
 from xqg.attacks.base import check_budget
 from xqg.attacks.query_set_attack import AttackedQuery, chrf
 from xqg.formats import Question
+from xqg.torch_runtime import autocast, resolve_device, resolve_precision
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +143,6 @@ class BackTranslationSettings:
 
 # ----------------------------------------------------------------------------- the MT model
 
-def _autocast(device: torch.device, precision: str):
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype={"bf16": torch.bfloat16, "fp16": torch.float16}[precision])
-
-
 class Translator:
     """A loaded NLLB/M2M100 model that translates batches with per-row seeded top-k sampling."""
 
@@ -189,7 +183,7 @@ class Translator:
         for batch in length_sorted_batches([len(ids) for ids in encoded], batch_size):
             inputs = self.tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, return_tensors="pt").to(self.device)
             sampler = SeededTopKSampler([torch.Generator().manual_seed(seeds[i]) for i in batch], top_k)
-            with _autocast(self.device, self.precision):
+            with autocast(self.device, self.precision):
                 generated = self.model.generate(**inputs, generation_config=generation,
                                                 logits_processor=LogitsProcessorList([sampler]))
             for i, text in zip(batch, self.tokenizer.batch_decode(generated, skip_special_tokens=True)):
@@ -211,8 +205,6 @@ def load_translator(model: str, *, device: str = "auto", precision: str = "auto"
     type is checked before any weights are read."""
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
-    from xqg.encoding import resolve_device, resolve_precision
-
     local = Path(model).is_dir()
     config = AutoConfig.from_pretrained(model, trust_remote_code=False, local_files_only=local)
     if config.model_type not in SUPPORTED_MODEL_TYPES:
@@ -224,7 +216,7 @@ def load_translator(model: str, *, device: str = "auto", precision: str = "auto"
     network = AutoModelForSeq2SeqLM.from_pretrained(model, trust_remote_code=False, use_safetensors=True,
                                                     local_files_only=local)
     return Translator(tokenizer, network.to(torch_device).eval(), scheme, torch_device,
-                      resolve_precision(precision, torch_device), model)
+                      resolve_precision(torch_device, precision), model)
 
 
 # ----------------------------------------------------------------------------- the attack

@@ -5,11 +5,11 @@ truncated to 128 tokens, lr 1e-4 with no warmup and linear decay (the Trainer's 
 without weight decay, effective batch 128, 2000 steps, best checkpoint by dev loss, seed 313.
 
 The offline default (no seq2seq model can be downloaded) is a bert2bert ``EncoderDecoderModel``
-warm-started from the converted multilingual-e5-small folder, made cheap without touching the mT5
-recipe: the vocabulary is trimmed to the pieces of the corpus and the training questions, the decoder is
-shallow (N layers copied from the encoder, cross-attention freshly initialised) and, with
-``prompt_style="language_token"``, one encoder pass per passage is shared by all target languages of a
-batch (see :mod:`xqg.generation.generator`).
+warm-started from the converted multilingual-e5-small folder (built by
+:mod:`xqg.generation.seq2seq_model`), made cheap without touching the mT5 recipe: the vocabulary is
+trimmed to the pieces of the corpus and the training questions, the decoder is shallow (N layers copied
+from the encoder, cross-attention freshly initialised) and, with ``prompt_style="language_token"``, one
+encoder pass per passage is shared by all target languages of a batch (see :mod:`xqg.generation.generator`).
 
 Outputs in ``out_dir``: ``model/`` (the best checkpoint by dev loss, a generator folder),
 ``checkpoint/`` (the latest state, for resuming; removed at the end), ``training_log.jsonl`` and
@@ -18,7 +18,6 @@ Outputs in ``out_dir``: ``model/`` (the best checkpoint by dev loss, a generator
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -34,11 +33,11 @@ import torch
 from tqdm.auto import tqdm
 
 from xqg.files import atomic_open
-from xqg.languages import LANGUAGE_INFO, LANGUAGES, check_language
-from xqg.generation.generator import (GeneratorMetadata, LoadedGenerator, PromptStyle, encoder_text,
-                                      load_generator, save_generator, tokenizer_eos_id)
-from xqg.generation.vocabulary import (VocabularyMap, build_vocabulary_map, collect_used_token_ids,
-                                       remap_model_vocabulary, set_config_vocabulary_size)
+from xqg.languages import check_language
+from xqg.generation.generator import LoadedGenerator, PromptStyle, encoder_text, load_generator, save_generator
+from xqg.generation.seq2seq_model import prepare_generator
+from xqg.torch_runtime import (CPU, autocast, capture_rng_state, load_state, old_folder, replace_folder, resolve_device,
+                               restore_rng_state, save_state)
 
 
 class GeneratorPair(NamedTuple):
@@ -79,76 +78,6 @@ class GeneratorTrainingConfig:
         for name in ("batch_size", "gradient_accumulation_steps", "max_steps", "eval_every", "max_input_length", "max_target_length"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
-
-
-# --- model construction -------------------------------------------------------------------------
-
-def decoder_layer_sources(encoder_layers: int, decoder_layers: int) -> list[int]:
-    """Which encoder layers initialise the decoder's: evenly spaced, always the first and the last."""
-    if not 1 <= decoder_layers <= encoder_layers:
-        raise ValueError(f"decoder_layers must be in 1..{encoder_layers}, got {decoder_layers}")
-    if decoder_layers == 1:
-        return [0]
-    return [round(i * (encoder_layers - 1) / (decoder_layers - 1)) for i in range(decoder_layers)]
-
-
-def build_bert2bert(encoder_dir: str, decoder_layers: int, tokenizer) -> torch.nn.Module:
-    """An ``EncoderDecoderModel``: the BERT encoder from ``encoder_dir`` and a shallow BERT decoder whose
-    embeddings and self-attention/FFN layers are copies of encoder layers; cross-attention and the LM-head
-    transform are freshly initialised; the output layer is tied to the decoder's input embeddings."""
-    from transformers import AutoModel, BertConfig, BertLMHeadModel, EncoderDecoderModel
-
-    encoder = AutoModel.from_pretrained(encoder_dir, trust_remote_code=False, use_safetensors=True, add_pooling_layer=False)
-    if encoder.config.model_type != "bert":
-        raise ValueError(f"{encoder_dir}: bert2bert needs a BERT encoder folder, got model_type {encoder.config.model_type!r}")
-    settings = encoder.config.to_dict()
-    settings.update(num_hidden_layers=decoder_layers, is_decoder=True, add_cross_attention=True, tie_word_embeddings=True)
-    for key in ("architectures", "_name_or_path", "transformers_version", "model_type"):
-        settings.pop(key, None)
-    decoder = BertLMHeadModel(BertConfig(**settings))
-    decoder.bert.embeddings.load_state_dict(encoder.embeddings.state_dict())
-    for target, source in enumerate(decoder_layer_sources(encoder.config.num_hidden_layers, decoder_layers)):
-        missing, unexpected = decoder.bert.encoder.layer[target].load_state_dict(encoder.encoder.layer[source].state_dict(), strict=False)
-        if unexpected or any("crossattention" not in key for key in missing):
-            raise RuntimeError(f"decoder layer {target}: unexpected {unexpected}, missing {missing}")
-    decoder.tie_weights()
-    model = EncoderDecoderModel(encoder=encoder, decoder=decoder)
-    bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.cls_token_id
-    model.config.decoder_start_token_id = bos
-    model.config.eos_token_id = tokenizer_eos_id(tokenizer)
-    model.config.pad_token_id = tokenizer.pad_token_id
-    return model
-
-
-def prepare_generator(base_model: str, config: GeneratorTrainingConfig, vocabulary_texts: Iterable[str]) -> LoadedGenerator:
-    """Load or build the model, trim its vocabulary to ``vocabulary_texts`` if asked, add language tokens."""
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(base_model, trust_remote_code=False)
-    if config.architecture == "bert2bert":
-        model = build_bert2bert(base_model, config.decoder_layers, tokenizer)
-    else:
-        model = AutoModelForSeq2SeqLM.from_pretrained(base_model, trust_remote_code=False, use_safetensors=True)
-    if model.config.decoder_start_token_id is None or model.config.pad_token_id is None:
-        raise ValueError(f"{base_model}: the config needs decoder_start_token_id and pad_token_id")
-    if model.config.eos_token_id is None:
-        model.config.eos_token_id = tokenizer_eos_id(tokenizer)
-    old_size = model.get_output_embeddings().out_features
-    languages = list(LANGUAGES) if config.prompt_style == "language_token" else []
-    used = collect_used_token_ids(tokenizer, vocabulary_texts) if config.trim_vocabulary else None
-    vocabulary = build_vocabulary_map(tokenizer, used, n_extra=len(languages))
-    if not vocabulary.is_identity:
-        # a language token starts as the mean embedding of its English name's pieces
-        names = [tokenizer(LANGUAGE_INFO[lang].name, add_special_tokens=False)["input_ids"] for lang in languages]
-        remap_model_vocabulary(model, vocabulary, old_size, names)
-        set_config_vocabulary_size(model.config, vocabulary.model_size)
-        for key in ("decoder_start_token_id", "pad_token_id", "eos_token_id"):
-            setattr(model.config, key, vocabulary.model_id(getattr(model.config, key)))
-    if model.generation_config is not None:
-        for key in ("decoder_start_token_id", "pad_token_id", "eos_token_id"):
-            setattr(model.generation_config, key, getattr(model.config, key))
-    rows = {lang: vocabulary.extra_row(j) for j, lang in enumerate(languages)}
-    return LoadedGenerator(tokenizer, model, vocabulary, GeneratorMetadata(config.prompt_style, config.architecture, rows))
 
 
 # --- batching ------------------------------------------------------------------------------------
@@ -231,12 +160,6 @@ def micro_batches(pairs: Sequence[GeneratorPair], prompt_style: PromptStyle, bat
 
 # --- training loop -------------------------------------------------------------------------------
 
-def _autocast(precision: str, device: torch.device):
-    if precision == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
 @torch.no_grad()
 def dev_loss(generator: LoadedGenerator, dev_pairs: Sequence[GeneratorPair], config: GeneratorTrainingConfig,
              device: torch.device) -> float:
@@ -247,7 +170,7 @@ def dev_loss(generator: LoadedGenerator, dev_pairs: Sequence[GeneratorPair], con
     total, tokens = 0.0, 0
     for start in range(0, len(dev_pairs), config.batch_size):
         batch = encode_pairs(generator, dev_pairs[start:start + config.batch_size], config.max_input_length, config.max_target_length)
-        with _autocast(config.precision, device):
+        with autocast(device, config.precision):
             loss, n = batch_loss(model, batch, device)
         total += float(loss) * n
         tokens += n
@@ -263,30 +186,19 @@ def _linear_schedule(warmup_steps: int, max_steps: int) -> Callable[[int], float
     return factor
 
 
-def _replace_folder(build: Callable[[Path], None], target: Path) -> None:
-    """Write a folder atomically: build it beside the target, then swap it in with renames."""
-    tmp, old = target.with_name(f".{target.name}.tmp"), target.with_name(f".{target.name}.old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    build(tmp)
-    if target.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _save_checkpoint(folder: Path, generator: LoadedGenerator, optimizer, scheduler, state: dict) -> None:
     save_generator(generator, folder)
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "torch_rng": torch.get_rng_state()}, folder / "trainer_state.pt")
+    # The checkpoint keeps torch's CPU generator only ("torch_rng"), as it always has: old checkpoints resume.
+    save_state({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "torch_rng": capture_rng_state(CPU)["cpu"]}, folder / "trainer_state.pt")
     (folder / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
 
 
 def _find_checkpoint(out_dir: Path) -> Path | None:
-    for name in ("checkpoint", ".checkpoint.old"):  # .old survives a crash between the two renames
-        if (out_dir / name / "trainer_state.json").is_file():
-            return out_dir / name
+    checkpoint = out_dir / "checkpoint"
+    for folder in (checkpoint, old_folder(checkpoint)):  # .old survives a crash between the two renames
+        if (folder / "trainer_state.json").is_file():
+            return folder
     return None
 
 
@@ -317,7 +229,7 @@ def train_query_generator(
         torch.set_num_threads(threads)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    run_device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    run_device = resolve_device(device)
     random.seed(config.seed)
     torch.manual_seed(config.seed)
 
@@ -338,10 +250,10 @@ def train_query_generator(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(config.warmup_steps, config.max_steps))
     log_path = out / "training_log.jsonl"
     if checkpoint is not None:
-        saved = torch.load(checkpoint / "trainer_state.pt", weights_only=True)
+        saved = load_state(checkpoint / "trainer_state.pt")
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        torch.set_rng_state(saved["torch_rng"])
+        restore_rng_state(CPU, {"cpu": saved["torch_rng"]})
         _truncate_log(log_path, state["step"])
     elif log_path.exists():
         log_path.unlink()
@@ -357,7 +269,7 @@ def train_query_generator(
             state["initial_dev_loss"] = loss
         if loss < state["best_dev_loss"]:
             state.update(best_dev_loss=loss, best_step=step)
-            _replace_folder(lambda folder: save_generator(generator, folder), out / "model")
+            replace_folder(out / "model", lambda folder: save_generator(generator, folder))
 
     if state["step"] == 0:
         evaluate(0)
@@ -371,7 +283,7 @@ def train_query_generator(
         step_loss = 0.0
         for _ in range(config.gradient_accumulation_steps):
             batch = encode_pairs(generator, [pairs[i] for i in next(stream)], config.max_input_length, config.max_target_length)
-            with _autocast(config.precision, run_device):
+            with autocast(run_device, config.precision):
                 loss, _ = batch_loss(model, batch, run_device)
             (loss / config.gradient_accumulation_steps).backward()
             step_loss += float(loss.detach()) / config.gradient_accumulation_steps
@@ -390,7 +302,7 @@ def train_query_generator(
         if step % config.eval_every == 0 or step == config.max_steps:
             evaluate(step)
             if step < config.max_steps:
-                _replace_folder(lambda folder: _save_checkpoint(folder, generator, optimizer, scheduler, state), out / "checkpoint")
+                replace_folder(out / "checkpoint", lambda folder: _save_checkpoint(folder, generator, optimizer, scheduler, state))
     bar.close()
     shutil.rmtree(out / "checkpoint", ignore_errors=True)
     summary = {

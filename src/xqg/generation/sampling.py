@@ -12,7 +12,6 @@ passages (up to float rounding of differently padded batches, which could flip a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +24,8 @@ from tqdm.auto import tqdm
 from xqg.formats import GeneratedQueries, Passage
 from xqg.languages import check_language
 from xqg.generation.generator import LoadedGenerator, PromptStyle, encoder_text, load_generator
+from xqg.truncation import record_truncation
+from xqg.torch_runtime import autocast, resolve_device
 
 
 def stable_seed(*parts: object) -> int:
@@ -54,12 +55,7 @@ class SeededTopKSampler:
         return forced.scatter_(-1, token, 0.0)
 
 
-def _autocast(precision: str, device: torch.device):
-    if precision == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    if precision != "fp32":
-        raise ValueError(f"unknown precision {precision!r}; expected 'fp32' or 'bf16'")
-    return contextlib.nullcontext()
+SAMPLING_PRECISIONS = ("fp32", "bf16")  # generation offers no fp16
 
 
 @torch.no_grad()
@@ -78,9 +74,10 @@ def _generate_batch(generator: LoadedGenerator, passages: Sequence[Passage], lan
             key = texts.setdefault(encoder_text(passage.title, passage.text, lang, style), len(texts))
             rows.extend((key, index, lang) for _ in range(n_samples))
     encoded = tokenizer(list(texts), truncation=True, max_length=max_input_length, padding=True, return_tensors="pt")
+    record_truncation(encoded, tokenizer, list(texts), max_input_length)  # for the rule's log (xqg.truncation)
     input_ids = vocabulary.to_model(encoded["input_ids"]).to(device)
     attention_mask = encoded["attention_mask"].to(device)
-    with _autocast(precision, device):
+    with autocast(device, precision, supported=SAMPLING_PRECISIONS):
         states = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     select = torch.tensor([key for key, _, _ in rows], device=device)
     prefixes = torch.tensor([generator.decoder_prefix(lang) for _, _, lang in rows], device=device)
@@ -88,7 +85,7 @@ def _generate_batch(generator: LoadedGenerator, passages: Sequence[Passage], lan
                   for i, (_, index, lang) in enumerate(rows)]
     config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens, eos_token_id=generator.eos_row,
                               pad_token_id=generator.pad_row, decoder_start_token_id=model.config.decoder_start_token_id)
-    with _autocast(precision, device):
+    with autocast(device, precision, supported=SAMPLING_PRECISIONS):
         output = model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=states[select]),
                                 attention_mask=attention_mask[select], decoder_input_ids=prefixes, generation_config=config,
                                 logits_processor=LogitsProcessorList([SeededTopKSampler(generators, top_k)]))
@@ -134,7 +131,7 @@ def generate_queries(
     if threads:
         torch.set_num_threads(threads)
     generator = load_generator(model_dir, prompt_style=prompt_style)
-    run_device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    run_device = resolve_device(device)
     generator.model.to(run_device)
     bar = tqdm(total=len(passages), desc="generate queries", unit="passage", disable=not progress)
     for start in range(0, len(passages), batch_size):

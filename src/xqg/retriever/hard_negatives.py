@@ -22,12 +22,13 @@ indexed together. Passages with a zero score (no query term) are never negatives
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import regex
 
-from xqg.formats import Passage
+from xqg.formats import InputFormatError, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +71,12 @@ def mine_bm25_negatives(
     answers: Mapping[str, Sequence[str]] | None = None,
     stopwords: str | None = "en",
     progress: bool = True,
+    source: str | os.PathLike | None = None,
 ) -> dict[str, list[str]]:
     """Mine hard negatives: for each (qid, text) query, up to ``n`` (all, if None) passage ids among
     BM25's top ``depth``, best first, excluding ``positives[qid]`` and, if ``answers`` is given,
     passages containing one of ``answers[qid]``. Queries with no candidate get an empty list.
+    ``source``, the file the passages came from, is named in the error for an empty collection.
     """
     import bm25s
 
@@ -82,6 +85,8 @@ def mine_bm25_negatives(
     if depth < 1 or (n is not None and n < 1):
         raise ValueError(f"depth and n must be positive, got depth={depth}, n={n}")
     if not passages:
+        if source is not None:
+            raise InputFormatError(source, None, None, "no passages to mine hard negatives from (an empty corpus)")
         raise ValueError("no passages to mine from")
 
     by_id = {p.id: p for p in passages}
