@@ -1,11 +1,12 @@
-# Greedy black-box attack (src/xqg/attacks/greedy_systems.py): per encoder (backbone x regime) and language, each
+# Greedy black-box attack (src/xqg/attacks/greedy_systems.py): one job per encoder (backbone x regime)
+# over every language (the model loaded once); in each language each
 # main system is attacked with its own scores; the same job encodes its query sets (the encoder is
 # loaded already; encode_queries writes them as for any query set) and every main system of the encoder
 # searches them (common.smk: system_query_sets), so that the evaluate rule scores
 # the adaptive attack (a system on its own set) and the transfers (on the others' sets).
 # attacks.adversarial.greedy: false leaves these rules out.
 
-ADVERSARIAL = f"{R}/attacks/adversarial/{{backbone}}/{{regime}}/{{lang}}"
+ADVERSARIAL = f"{R}/attacks/adversarial/{{backbone}}/{{regime}}"
 
 
 if GREEDY:
@@ -18,22 +19,30 @@ if GREEDY:
             qrels=DATA_FILES["qrels_dev"],
         output:
             **{
-                query_set: ensure(f"{ADVERSARIAL}/{query_set}.jsonl", non_empty=True)
+                f"{lang}/{query_set}": ensure(
+                    f"{ADVERSARIAL}/{lang}/{query_set}.jsonl", non_empty=True
+                )
+                for lang in LANGUAGES
                 for query_set in adversarial_query_sets()
             },
             **{
-                f"vectors~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
+                f"vectors~{lang}/{query_set}": f"{VECTORS}/queries/{lang}/{query_set}.npy"
+                for lang in LANGUAGES
                 for query_set in adversarial_query_sets()
             },
             **{
-                f"ids~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.ids.txt"
+                f"ids~{lang}/{query_set}": f"{VECTORS}/queries/{lang}/{query_set}.ids.txt"
+                for lang in LANGUAGES
                 for query_set in adversarial_query_sets()
             },
-            summary=f"{ADVERSARIAL}/summary.csv",
+            **{
+                f"summary~{lang}": f"{ADVERSARIAL}/{lang}/summary.csv"
+                for lang in LANGUAGES
+            },
         log:
-            log_path("greedy_attack", "{backbone}", "{regime}", "{lang}"),
+            log_path("greedy_attack", "{backbone}", "{regime}"),
         benchmark:
-            benchmark_path("greedy_attack", "{backbone}", "{regime}", "{lang}")
+            benchmark_path("greedy_attack", "{backbone}", "{regime}")
         conda:
             "../envs/xqg.yaml"
         threads: SETTINGS.encoding.threads
@@ -61,7 +70,7 @@ if GREEDY:
             ),
         output:
             summary=report(
-                f"{R}/attacks/adversarial_summary.csv",
+                f"{AGG}/attacks/adversarial_summary.csv",
                 category="Attacks",
                 subcategory="Greedy attack",
                 caption="../report/adversarial_summary.rst",
@@ -79,11 +88,11 @@ if GREEDY:
 
     rule adversarial_transfer:
         input:
-            outcomes=f"{R}/outcomes.csv",
+            outcomes=f"{AGG}/outcomes.csv",
         output:
             **{
                 ext: report(
-                    f"{R}/adversarial_transfer.{ext}",
+                    f"{AGG}/adversarial_transfer.{ext}",
                     category="Robustness",
                     subcategory="Adversarial transfer",
                     caption="../report/adversarial_transfer.rst",

@@ -88,13 +88,13 @@ rule collect_attack_summaries:
         ),
     output:
         summary=report(
-            f"{R}/attacks/summary.csv",
+            f"{AGG}/attacks/summary.csv",
             category="Attacks",
             subcategory="Summary",
             caption="../report/attack_summary.rst",
         ),
         validity=report(
-            f"{R}/attacks/validity_sample.csv",
+            f"{AGG}/attacks/validity_sample.csv",
             category="Attacks",
             subcategory="Validity sample",
             caption="../report/validity_sample.rst",

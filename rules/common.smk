@@ -26,9 +26,10 @@ except ConfigError as _error:
     raise WorkflowError(str(_error)) from None
 
 ALL_LANGUAGES = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
-LANGUAGES = list(SETTINGS.languages)
-BACKBONES = list(SETTINGS.backbones)
-REGIMES = list(SETTINGS.regimes)
+# select.* runs part of the study (the configured ones by default)
+LANGUAGES = list(SETTINGS.select.languages or SETTINGS.languages)
+BACKBONES = list(SETTINGS.select.backbones or SETTINGS.backbones)
+REGIMES = list(SETTINGS.select.regimes or SETTINGS.regimes)
 GENERATORS = list(SETTINGS.generators)
 ATTACKS = list(SETTINGS.attacks.names)
 ATTACK_BUDGETS = list(SETTINGS.attacks.budgets)
@@ -67,6 +68,23 @@ DEFAULT_K = SETTINGS.xqg.k
 DEFAULT_ALPHA = SETTINGS.xqg.alpha
 
 R = f"{SETTINGS.results}/{SETTINGS.dataset}"
+
+
+def _part_label():
+    """'' for the whole study (all seven languages, every configured backbone and regime); otherwise
+    e.g. 'languages~te_backbones~mbert', naming what the part covers."""
+    parts = []
+    if sorted(LANGUAGES) != ALL_LANGUAGES:
+        parts.append("languages~" + "+".join(LANGUAGES))
+    if BACKBONES != list(SETTINGS.backbones):
+        parts.append("backbones~" + "+".join(BACKBONES))
+    if REGIMES != list(SETTINGS.regimes):
+        parts.append("regimes~" + "+".join(REGIMES))
+    return "_".join(parts)
+
+
+# Aggregate tables and figures: a part of the study writes its own, never over the whole study's.
+AGG = f"{R}/subsets/{_part_label()}" if _part_label() else R
 RES = SETTINGS.resources_dir
 
 
@@ -245,33 +263,33 @@ def final_outputs():
     """Every table and figure of the study: exactly the files the report holds (report() in the rules;
     tests/test_report.py checks both ways)."""
     # the configuration as validated, defaults filled in
-    outputs = [f"{R}/config.validated.yaml"]
+    outputs = [f"{AGG}/config.validated.yaml"]
     tables = ["table1", "robustness", "robustness_by_group"]
-    outputs += [f"{R}/{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")]
-    outputs += [f"{R}/table1.scores.csv", f"{R}/table1.pvalues.csv"]
+    outputs += [f"{AGG}/{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")]
+    outputs += [f"{AGG}/table1.scores.csv", f"{AGG}/table1.pvalues.csv"]
     if SETTINGS.reference_table:
-        outputs += [f"{R}/table1.reference_delta.{ext}" for ext in ("csv", "md", "tex")]
+        outputs += [f"{AGG}/table1.reference_delta.{ext}" for ext in ("csv", "md", "tex")]
     outputs += [
-        f"{R}/{fig}.{ext}"
+        f"{AGG}/{fig}.{ext}"
         for fig in ("k_sweep", "alpha_sweep", "robustness")
         for ext in ("png", "pdf")
     ]
-    outputs += [f"{R}/{sweep}.csv" for sweep in ("k_sweep", "alpha_sweep")]
+    outputs += [f"{AGG}/{sweep}.csv" for sweep in ("k_sweep", "alpha_sweep")]
     outputs += [
-        f"{R}/robustness_summary.md",
-        f"{R}/standard_measures.csv",
-        f"{R}/outcomes.csv",
+        f"{AGG}/robustness_summary.md",
+        f"{AGG}/standard_measures.csv",
+        f"{AGG}/outcomes.csv",
     ]
     outputs += [
         f"{R}/generated/{g}/quality.{ext}" for g in GENERATORS for ext in ("csv", "md")
     ]
-    outputs += [f"{R}/attacks/summary.csv", f"{R}/attacks/validity_sample.csv"]
+    outputs += [f"{AGG}/attacks/summary.csv", f"{AGG}/attacks/validity_sample.csv"]
     if GREEDY:
-        outputs += [f"{R}/adversarial_transfer.{ext}" for ext in ("csv", "md", "tex")]
-        outputs += [f"{R}/attacks/adversarial_summary.csv"]
+        outputs += [f"{AGG}/adversarial_transfer.{ext}" for ext in ("csv", "md", "tex")]
+        outputs += [f"{AGG}/attacks/adversarial_summary.csv"]
     # the recall an approximate index loses against exact search (rules/retrieve.smk)
     if SETTINGS.search.index != "flat":
-        outputs += [f"{R}/search_recall.csv", f"{R}/search_recall.md"]
+        outputs += [f"{AGG}/search_recall.csv", f"{AGG}/search_recall.md"]
     return outputs
 
 
@@ -390,8 +408,16 @@ def system_query_sets(wildcards):
     return QUERY_SETS + adversarial_query_sets() if main else ["clean"]
 
 
-def query_vectors(wildcards):
-    base = (
-        f"{R}/vectors/{wildcards.backbone}/{wildcards.regime}/queries/{wildcards.lang}"
-    )
+def query_vectors(wildcards, lang=None):
+    lang = lang or wildcards.lang
+    base = f"{R}/vectors/{wildcards.backbone}/{wildcards.regime}/queries/{lang}"
     return [f"{base}/{query_set}.npy" for query_set in system_query_sets(wildcards)]
+
+
+def language_query_vectors(wildcards):
+    """Named inputs queries~LANG and ids~LANG: one system's query vector sets per language."""
+    named = {}
+    for lang in LANGUAGES:
+        named[f"queries~{lang}"] = query_vectors(wildcards, lang)
+        named[f"ids~{lang}"] = [vector_ids(p) for p in named[f"queries~{lang}"]]
+    return named

@@ -80,21 +80,25 @@ rule encode_queries:
         model=retriever_inputs,
         clean=DATA_FILES["dev"],
         attacked=expand(
-            f"{R}/attacks/{{{{lang}}}}/{{query_set}}.jsonl", query_set=QUERY_SETS[1:]
+            f"{R}/attacks/{{lang}}/{{query_set}}.jsonl",
+            lang=LANGUAGES,
+            query_set=QUERY_SETS[1:],
         ),
     output:
         **{
-            query_set: f"{VECTORS}/queries/{{lang}}/{query_set}.npy"
+            f"{lang}/{query_set}": f"{VECTORS}/queries/{lang}/{query_set}.npy"
+            for lang in LANGUAGES
             for query_set in QUERY_SETS
         },
         **{
-            f"ids~{query_set}": f"{VECTORS}/queries/{{lang}}/{query_set}.ids.txt"
+            f"ids~{lang}/{query_set}": f"{VECTORS}/queries/{lang}/{query_set}.ids.txt"
+            for lang in LANGUAGES
             for query_set in QUERY_SETS
         },
     log:
-        log_path("encode_queries", "{backbone}", "{regime}", "{lang}"),
+        log_path("encode_queries", "{backbone}", "{regime}"),
     benchmark:
-        benchmark_path("encode_queries", "{backbone}", "{regime}", "{lang}")
+        benchmark_path("encode_queries", "{backbone}", "{regime}")
     conda:
         "../envs/xqg.yaml"
     threads: SETTINGS.encoding.threads

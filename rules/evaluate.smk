@@ -1,35 +1,24 @@
-# Scoring: R@kt per query (XOR-TyDi's definition), rank stability under attack, and the standard
-# measures where qrels exist. Per-query outcomes are kept so any two systems compare paired.
+# Scoring, one job per system over every language (the corpus read once): R@kt per query (XOR-TyDi's
+# definition), rank stability under attack, and the standard measures where qrels exist. Per-query
+# outcomes are kept so any two systems compare paired.
 
 
 rule evaluate:
     input:
-        run=f"{SYSTEM}/{{lang}}/run.trec",
+        **{f"run~{lang}": f"{SYSTEM}/{lang}/run.trec" for lang in LANGUAGES},
         questions=DATA_FILES["dev"],
         corpus=DATA_FILES["corpus"],
         qrels=DATA_FILES["qrels_dev"],
     output:
-        outcomes=f"{SYSTEM}/{{lang}}/outcomes.csv",
-        measures=f"{SYSTEM}/{{lang}}/measures.csv",
+        **{f"outcomes~{lang}": f"{SYSTEM}/{lang}/outcomes.csv" for lang in LANGUAGES},
+        **{f"measures~{lang}": f"{SYSTEM}/{lang}/measures.csv" for lang in LANGUAGES},
     log:
         log_path(
-            "evaluate",
-            "{backbone}",
-            "{regime}",
-            "xqg~{generator}",
-            "k~{k}",
-            "alpha~{alpha}",
-            "{lang}",
+            "evaluate", "{backbone}", "{regime}", "xqg~{generator}", "k~{k}", "alpha~{alpha}"
         ),
     benchmark:
         benchmark_path(
-            "evaluate",
-            "{backbone}",
-            "{regime}",
-            "xqg~{generator}",
-            "k~{k}",
-            "alpha~{alpha}",
-            "{lang}",
+            "evaluate", "{backbone}", "{regime}", "xqg~{generator}", "k~{k}", "alpha~{alpha}"
         )
     conda:
         "../envs/xqg.yaml"
@@ -48,13 +37,13 @@ rule collect_outcomes:
         measures=[p.replace("outcomes.csv", "measures.csv") for p in all_outcomes()],
     output:
         outcomes=report(
-            f"{R}/outcomes.csv",
+            f"{AGG}/outcomes.csv",
             category="Tables",
             subcategory="Per-query outcomes",
             caption="../report/outcomes.rst",
         ),
         measures=report(
-            f"{R}/standard_measures.csv",
+            f"{AGG}/standard_measures.csv",
             category="Tables",
             subcategory="Standard measures",
             caption="../report/standard_measures.rst",

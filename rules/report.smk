@@ -12,11 +12,11 @@ REPORT_PARAMS = dict(
 # table1.reference_delta.*: only with a reference_table (the paper's numbers in the full config)
 rule table1:
     input:
-        outcomes=f"{R}/outcomes.csv",
+        outcomes=f"{AGG}/outcomes.csv",
     output:
         **{
             ext: report(
-                f"{R}/table1.{ext}",
+                f"{AGG}/table1.{ext}",
                 category="Tables",
                 subcategory="Table 1",
                 caption="../report/table1.rst",
@@ -25,7 +25,7 @@ rule table1:
         },
         **{
             f"reference_delta_{ext}": report(
-                f"{R}/table1.reference_delta.{ext}",
+                f"{AGG}/table1.reference_delta.{ext}",
                 category="Tables",
                 subcategory="Table 1",
                 caption="../report/table1_reference_delta.rst",
@@ -33,13 +33,13 @@ rule table1:
             for ext in (("csv", "md", "tex") if SETTINGS.reference_table else ())
         },
         scores=report(
-            f"{R}/table1.scores.csv",
+            f"{AGG}/table1.scores.csv",
             category="Tables",
             subcategory="Table 1",
             caption="../report/table1_scores.rst",
         ),
         pvalues=report(
-            f"{R}/table1.pvalues.csv",
+            f"{AGG}/table1.pvalues.csv",
             category="Tables",
             subcategory="Table 1",
             caption="../report/table1_pvalues.rst",
@@ -61,11 +61,11 @@ rule table1:
 
 rule sweep_figures:
     input:
-        outcomes=f"{R}/outcomes.csv",
+        outcomes=f"{AGG}/outcomes.csv",
     output:
         **{
             f"{sweep}_{ext}": report(
-                f"{R}/{sweep}_sweep.{ext}",
+                f"{AGG}/{sweep}_sweep.{ext}",
                 category="Figures",
                 subcategory=f"{sweep} sweep",
                 caption=f"../report/{sweep}_sweep.rst",
@@ -88,11 +88,11 @@ rule sweep_figures:
 
 rule robustness:
     input:
-        outcomes=f"{R}/outcomes.csv",
+        outcomes=f"{AGG}/outcomes.csv",
     output:
         **{
             ext: report(
-                f"{R}/robustness.{ext}",
+                f"{AGG}/robustness.{ext}",
                 category="Robustness",
                 subcategory="Clean vs attacked",
                 caption="../report/robustness.rst",
@@ -101,7 +101,7 @@ rule robustness:
         },
         **{
             f"group_{ext}": report(
-                f"{R}/robustness_by_group.{ext}",
+                f"{AGG}/robustness_by_group.{ext}",
                 category="Robustness",
                 subcategory="By language family and resource class",
                 caption="../report/robustness_by_group.rst",
@@ -110,7 +110,7 @@ rule robustness:
         },
         **{
             ext: report(
-                f"{R}/robustness.{ext}",
+                f"{AGG}/robustness.{ext}",
                 category="Robustness",
                 subcategory="Figure",
                 caption="../report/robustness_figure.rst",
@@ -118,7 +118,7 @@ rule robustness:
             for ext in ("png", "pdf")
         },
         summary=report(
-            f"{R}/robustness_summary.md",
+            f"{AGG}/robustness_summary.md",
             category="Robustness",
             subcategory="Summary",
             caption="../report/robustness_summary.rst",
@@ -142,7 +142,7 @@ rule robustness:
 rule validated_config:
     output:
         report(
-            f"{R}/config.validated.yaml",
+            f"{AGG}/config.validated.yaml",
             category="Configuration",
             caption="../report/validated_config.rst",
         ),

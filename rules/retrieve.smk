@@ -1,5 +1,7 @@
-# faiss inner-product search, shard by shard, one job per system and query language. The main
-# systems search the clean and every attacked query set; sweep systems the clean queries only.
+# faiss inner-product search, shard by shard, one job per system over every language: each shard is
+# read and its index built once for all languages' query sets (a language's run file is kept on its
+# own). The main systems search the clean and every attacked query set; sweep systems the clean
+# queries only.
 
 # faiss-gpu when configured: the gpu resource sends the job to a GPU node on SLURM (and limits
 # concurrent GPU jobs on a workstation with --resources gpu=N).
@@ -8,31 +10,21 @@ SEARCH_GPUS = int(SETTINGS.search.use_gpu)
 
 rule search:
     input:
+        unpack(language_query_vectors),
         shards=index_shards,
-        queries=query_vectors,
         shard_ids=ids_of(index_shards),
-        query_ids=ids_of(query_vectors),
     output:
-        ensure(f"{SYSTEM}/{{lang}}/run.trec", non_empty=True),
+        **{
+            lang: ensure(f"{SYSTEM}/{lang}/run.trec", non_empty=True)
+            for lang in LANGUAGES
+        },
     log:
         log_path(
-            "search",
-            "{backbone}",
-            "{regime}",
-            "xqg~{generator}",
-            "k~{k}",
-            "alpha~{alpha}",
-            "{lang}",
+            "search", "{backbone}", "{regime}", "xqg~{generator}", "k~{k}", "alpha~{alpha}"
         ),
     benchmark:
         benchmark_path(
-            "search",
-            "{backbone}",
-            "{regime}",
-            "xqg~{generator}",
-            "k~{k}",
-            "alpha~{alpha}",
-            "{lang}",
+            "search", "{backbone}", "{regime}", "xqg~{generator}", "k~{k}", "alpha~{alpha}"
         )
     conda:
         "../envs/xqg.yaml"
@@ -107,7 +99,7 @@ rule collect_search_recall:
     output:
         **{
             ext: report(
-                f"{R}/search_recall.{ext}",
+                f"{AGG}/search_recall.{ext}",
                 category="Tables",
                 subcategory="Search recall",
                 caption="../report/search_recall.rst",

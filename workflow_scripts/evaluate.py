@@ -1,24 +1,21 @@
-"""Rule evaluate: per-query outcomes of one system and language for every query set it searched."""
+"""Rule evaluate: per-query outcomes of one system, per language, for every query set it searched.
+
+One job per system: the corpus, questions and qrels are read once for all languages; each language's
+run is scored on its own (its own tokeniser cache, as one job per language would)."""
 
 from xqg.file_errors import naming_files
 from xqg.formats import iter_passages, read_qrels, read_questions, read_trec_run
 from xqg.rule_logging import rule_log
 from xqg.scoring import score_run
 
+OUTCOMES, MEASURES, RUN = "outcomes~", "measures~", "run~"
+
 with rule_log(snakemake.log[0]) as log:
-    lang = snakemake.wildcards.lang
     settings = snakemake.params.evaluation  # xqg.settings.sections.EvaluationSettings
-    with naming_files(snakemake.input.run, snakemake.input.qrels):  # e.g. a judged query the run does not rank
-        outcomes, measures = score_run(
-            read_trec_run(snakemake.input.run),
-            read_questions(snakemake.input.questions, languages=[lang]),
-            {p.id: p.text for p in iter_passages(snakemake.input.corpus)},
-            read_qrels(snakemake.input.qrels),
-            token_budgets=settings.token_budgets,
-            missing=settings.missing_prediction,
-            measures=settings.measures,
-            source=snakemake.input.run,
-        )
+    languages = [name.removeprefix(OUTCOMES) for name in snakemake.output.keys() if name.startswith(OUTCOMES)]
+    passages = {p.id: p.text for p in iter_passages(snakemake.input.corpus)}
+    qrels = read_qrels(snakemake.input.qrels)
+    questions = read_questions(snakemake.input.questions, languages=languages)
     system = {
         "backbone": snakemake.wildcards.backbone,
         "regime": snakemake.wildcards.regime,
@@ -26,9 +23,22 @@ with rule_log(snakemake.log[0]) as log:
         "k": int(snakemake.wildcards.k),
         "alpha": float(snakemake.wildcards.alpha),
     }
-    for table in (outcomes, measures):
-        for position, (column, value) in enumerate(system.items()):
-            table.insert(position, column, value)
-    outcomes.to_csv(snakemake.output.outcomes, index=False)
-    measures.to_csv(snakemake.output.measures, index=False)
-    log.info("%d per-query outcomes, %d measured queries", len(outcomes), len(measures))
+    for lang in languages:
+        run_path = snakemake.input[f"{RUN}{lang}"]
+        with naming_files(run_path, snakemake.input.qrels):  # e.g. a judged query the run does not rank
+            outcomes, measures = score_run(
+                read_trec_run(run_path),
+                [q for q in questions if q.lang == lang],
+                passages,
+                qrels,
+                token_budgets=settings.token_budgets,
+                missing=settings.missing_prediction,
+                measures=settings.measures,
+                source=run_path,
+            )
+        for table in (outcomes, measures):
+            for position, (column, value) in enumerate(system.items()):
+                table.insert(position, column, value)
+        outcomes.to_csv(snakemake.output[f"{OUTCOMES}{lang}"], index=False)
+        measures.to_csv(snakemake.output[f"{MEASURES}{lang}"], index=False)
+        log.info("%s: %d per-query outcomes, %d measured queries", lang, len(outcomes), len(measures))

@@ -91,6 +91,7 @@ def build_settings(config: Mapping) -> s.Settings:
         evaluation=record(s.EvaluationSettings, config["evaluation"]),
         statistics=record(s.StatisticsSettings, config["statistics"]),
         reference_table=None if reference is None else frozen(reference),
+        select=s.SelectSettings(**{key: None if value is None else tuple(value) for key, value in config["select"].items()}),
         storage=record(s.StorageSettings, config["storage"]),
         labels=record(s.LabelSettings, labels or {"backbones": {}, "generators": {}}),
     )

@@ -64,6 +64,21 @@ def recall_cutoffs(config: Mapping) -> Iterator[Problem]:
         yield Problem(("search_recall", "cutoffs"), f"{too_deep} must not exceed search.depth ({depth})")
 
 
+def selection(config: Mapping) -> Iterator[Problem]:
+    """``select.*`` picks among what is configured."""
+    chosen = _section(config, "select")
+    if not isinstance(chosen, Mapping):
+        return
+    for key in ("languages", "backbones", "regimes"):
+        configured = _section(config, key)
+        picked = chosen.get(key)
+        if not isinstance(picked, list) or not isinstance(configured, (list, Mapping)):
+            continue
+        unknown = [name for name in picked if name not in configured]
+        if unknown:
+            yield Problem(("select", key), f"{unknown} not among the configured {key} {list(configured)}")
+
+
 def resolved_recall_cutoffs(cutoffs: list[int] | None, depth: int) -> tuple[int, ...]:
     """The configured cutoffs, or for null the defaults that do not exceed the search depth."""
     if cutoffs is None:
@@ -151,7 +166,7 @@ def xor_tydi_filenames(config: Mapping) -> Iterator[Problem]:
 
 
 CHECKS: tuple[Callable[[Mapping], Iterator[Problem]], ...] = (
-    trust_remote_code, generated_queries, recall_cutoffs, attack_names, chrf_bounds, measures, regime_references,
+    trust_remote_code, generated_queries, recall_cutoffs, selection, attack_names, chrf_bounds, measures, regime_references,
     generator_bases, xor_tydi_filenames,
 )
 

@@ -297,6 +297,14 @@ class StatisticsSettings(NamedTuple):
     seed: int
 
 
+class SelectSettings(NamedTuple):
+    """``select``: the part of the study to run (None: everything configured)."""
+
+    languages: tuple[str, ...] | None
+    backbones: tuple[str, ...] | None
+    regimes: tuple[str, ...] | None
+
+
 class StorageSettings(NamedTuple):
     temp_fused: bool
     keep_training_checkpoints: bool
@@ -329,5 +337,6 @@ class Settings(NamedTuple):
     evaluation: EvaluationSettings
     statistics: StatisticsSettings
     reference_table: FrozenDict | None  # metric -> model -> language or avg -> value
+    select: SelectSettings
     storage: StorageSettings
     labels: LabelSettings  # null in the config: no labels
