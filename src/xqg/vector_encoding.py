@@ -13,12 +13,10 @@ device, threads, progress bar).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -258,39 +256,3 @@ def encode_generated_queries_by_language(
     _encode_generated_sets(generated_jsonl, index, {path: [lang] for lang, path in outputs.items()}, spec, samples,
                            chunk_size=chunk_size, options=run)
     return len(index.rows), samples
-
-
-# ----------------------------------------------------------------------------- command line
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Encode passages, queries or generated queries into vector files.")
-    parser.add_argument("what", choices=["passages", "queries", "generated"])
-    parser.add_argument("input", type=Path)
-    parser.add_argument("output", type=Path, help="NAME.npy (ids go to NAME.ids.txt)")
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--pooling", choices=["cls", "mean"], default="cls")
-    parser.add_argument("--query-prefix", default="")
-    parser.add_argument("--passage-prefix", default="")
-    parser.add_argument("--normalize", action="store_true")
-    parser.add_argument("--max-query-length", type=int, default=32)
-    parser.add_argument("--max-passage-length", type=int, default=128)
-    parser.add_argument("--shard", type=int, default=0)
-    parser.add_argument("--num-shards", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--threads", type=int)
-    args = parser.parse_args(argv)
-    spec = EncoderSpec(args.model, args.pooling, args.query_prefix, args.passage_prefix, args.normalize,
-                       args.max_query_length, args.max_passage_length)
-    options = dict(batch_size=args.batch_size, precision=args.precision, device=args.device, threads=args.threads)
-    if args.what == "passages":
-        encode_passage_shard(args.input, args.output, spec, args.shard, args.num_shards, **options)
-    elif args.what == "queries":
-        encode_queries(args.input, args.output, spec, **options)
-    else:
-        encode_generated_queries(args.input, args.output, spec, **options)
-
-
-if __name__ == "__main__":
-    main()

@@ -14,7 +14,7 @@ What is exact, and how it was checked (November 2026, nltk 3.10.4, nltk-punkt-to
   in full with a copy of NLTK's ``punkt_tab/english`` data found in a public repository: identical. Of
   the orthographic-context table (20,366 types) 60 entries from the start and the end of that copy were
   compared: identical. The package states its conversion is lossless.
-- The algorithm: NLTK's own classes, so identical by construction. ``tests/test_evaluation.py`` also
+- The algorithm: NLTK's own classes, so identical by construction. ``tests/unit/test_word_tokenize.py`` also
   writes these tables in NLTK's ``punkt_tab`` file layout, points ``nltk.data`` at them and checks that
   ``nltk.word_tokenize`` gives the same tokens as :func:`word_tokenize`, and checks the examples whose
   output NLTK's own doctests print (``nltk/test/tokenize.doctest``).

@@ -6,10 +6,9 @@ from __future__ import annotations
 import collections
 import logging
 import runpy
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.paths import ROOT
 
 
 class NamedList(list):

@@ -1,4 +1,5 @@
-"""Tiny random models with word-level tokenizers, built in a test's folder (no downloads)."""
+"""Tiny random models built in a test's folder (no downloads): word-level BERT and mT5 over :data:`WORDS`, and
+character-level translation and similarity models over the attack examples."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from pathlib import Path
 
 import torch
 
+from tests.helpers.paths import ATTACK_EXAMPLES
+
 WORDS = [f"w{i}" for i in range(40)] + ["title", "passage", "question", "Generate", "a", "for", "this", "Russian",
                                        "Finnish", "Japanese", ":"]
+SHORT, LONG = "w1 w2 w3", " ".join(WORDS[:20])  # 5 and 22 tokens with [CLS] and [SEP] (save_tiny_bert)
 
 
 def _word_tokenizer(specials: list[str], template: str, special_ids: list[tuple[str, int]], **names):
@@ -47,3 +51,38 @@ def save_tiny_mt5(folder: str | Path) -> str:
     MT5ForConditionalGeneration(config).save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return str(folder)
+
+
+def _attack_example_characters() -> list[str]:
+    from xqg.formats import read_questions
+
+    english = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ?"
+    return sorted({c for q in read_questions(ATTACK_EXAMPLES) for c in q.text if not c.isspace()} | set(english))
+
+
+def save_tiny_translation_models(root: Path) -> dict[str, str]:
+    """Character-vocabulary models over the attack examples' characters (tests/data/attack_examples.jsonl)
+    and English: "mt", an NLLB-tokenised M2M100 (the architecture of NLLB-200 dense); "sim", a BERT
+    similarity encoder; "not-mt", a BERT model that is no translation model."""
+    from transformers import BertConfig, BertModel, BertTokenizer, M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    chars = _attack_example_characters()
+    vocab = {token: i for i, token in enumerate(["<s>", "<pad>", "</s>", "<unk>", "\u2581", *chars])}
+    tokenizer = NllbTokenizer(vocab=vocab, merges=[])  # character BPE; adds the 202 FLORES language tokens
+    torch.manual_seed(0)
+    config = M2M100Config(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
+                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                          max_position_embeddings=128, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+                          decoder_start_token_id=2)
+    tokenizer.save_pretrained(root / "mt")
+    M2M100ForConditionalGeneration(config).save_pretrained(root / "mt")
+
+    bert_vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)])}
+    BertTokenizer(vocab=bert_vocab, do_lower_case=False, strip_accents=False).save_pretrained(root / "sim")
+    BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32, max_position_embeddings=64, initializer_range=0.5),
+              add_pooling_layer=False).save_pretrained(root / "sim")
+
+    BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32)).save_pretrained(root / "not-mt")
+    return {"mt": str(root / "mt"), "sim": str(root / "sim"), "not-mt": str(root / "not-mt")}

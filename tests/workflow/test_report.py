@@ -2,7 +2,7 @@
 validated configuration, are report() outputs with a category, a subcategory and a caption; and they
 are exactly final_outputs(), what `snakemake` builds by default. Read from the rules (Snakemake's API,
 in a subprocess) and the DAG (a forced dry run), so no study has to run: the built report itself is
-checked by tests/test_end_to_end.py::test_report_holds_the_study."""
+checked by tests/workflow/test_end_to_end.py::test_report_holds_the_study."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from workflow import ROOT, dry_run_jobs
+from tests.helpers.paths import ROOT
+from tests.helpers.snakemake_runner import dry_run_jobs
 
 # README rows that are not tables or figures: runs, data, vectors, models, and the report itself
 NOT_IN_REPORT = ("runs/", "data/", "vectors/", "models/", "generators/", "results/report.html")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workflow import ROOT, SNAKEMAKE
+from tests.helpers.paths import ROOT
+from tests.helpers.snakemake_runner import SNAKEMAKE
 
 pytest.importorskip("snakemake_executor_plugin_slurm", reason="snakemake-executor-plugin-slurm is not installed")
 

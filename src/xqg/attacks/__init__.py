@@ -1,6 +1,9 @@
-"""Script-aware paraphrase attacks on queries, one module per attack family (see
-../shared/docs/robustness.md): typos, orthographic variants, transliteration, naturality (keyword
-queries), ordering, imperceptible characters and homoglyphs, code-switching and thesaurus synonyms.
+"""Script-aware paraphrase attacks on queries, one module per attack family: typos on grapheme
+clusters of content words (:mod:`~xqg.attacks.typo`), orthographic variants (:mod:`~xqg.attacks.orthography`),
+romanisation (:mod:`~xqg.attacks.transliteration`), naturality, i.e. keyword queries without stop and
+question words (:mod:`~xqg.attacks.naturality`), word or chunk order (:mod:`~xqg.attacks.ordering`),
+imperceptible characters and homoglyphs (:mod:`~xqg.attacks.bad_characters`), code-switching a word
+into English (:mod:`~xqg.attacks.code_switch`) and thesaurus synonyms (:mod:`~xqg.attacks.synonym`).
 
 Every attack is ``attack(query, lang, budget, rng) -> Perturbation`` and is honest about coverage: where
 it has nothing to change (a Finnish query for transliteration, no thesaurus configured) it returns the
@@ -28,7 +31,6 @@ from xqg.attacks.query_set_attack import (
     LanguageSummary,
     attack_query_set,
     attack_set_summary,
-    attacked_questions,
     chrf,
     read_attacked_queries,
     validity_sample,
@@ -63,7 +65,7 @@ ATTACKS: dict[str, Attack] = build_attacks()
 
 __all__ = [
     "ATTACKS", "Attack", "AttackedQuery", "LanguageSummary", "Perturbation", "attack_query_set", "attack_set_summary",
-    "attacked_questions", "build_attacks", "chrf", "derive_rng", "greedy_attack", "orthographic_normal_form",
+    "build_attacks", "chrf", "derive_rng", "greedy_attack", "orthographic_normal_form",
     "read_attacked_queries", "typo_candidates", "validity_sample", "worst_of_n", "write_attacked_queries",
     "write_validity_sheet",
 ]

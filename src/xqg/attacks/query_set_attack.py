@@ -4,7 +4,7 @@ language, a validity sample for human audit, and JSONL/CSV files for the workflo
 chrF is sacrebleu's sentence chrF (character 6-grams, beta 2, whitespace ignored, effective-order
 averaging) computed here with the reference n-grams cached per original query, since each original is
 compared with many perturbations, is slow; since a perturbation is local, only the n-grams around the
-changed span are counted (see ``chrf``); ``tests/test_attacks.py`` checks equality with ``sacrebleu``.
+changed span are counted (see ``chrf``); ``tests/unit/attacks/test_query_set_attack.py`` checks equality with ``sacrebleu``.
 """
 
 from __future__ import annotations
@@ -208,9 +208,3 @@ def read_attacked_queries(path: str | os.PathLike) -> list[AttackedQuery]:
         except TypeError as error:
             raise InputFormatError(path, number, None, str(error)) from None
     return records
-
-
-def attacked_questions(records: Iterable[AttackedQuery], sample: int, answers: dict[str, tuple[str, ...]] | None = None) -> list[Question]:
-    """The perturbed queries of one sample as a question set (ids unchanged) for retrieval."""
-    answers = answers or {}
-    return [Question(r.qid, r.text, answers.get(r.qid, ()), r.lang, "attacked") for r in records if r.sample == sample]

@@ -1,24 +1,18 @@
-"""Tests of the back-translation attack (xqg.attacks.back_translation) with tiny randomly initialised
-models built here: an NLLB-tokenised M2M100 (the architecture of NLLB-200 dense) and a BERT similarity
-encoder, both with character vocabularies over the seven languages' example questions. Their outputs
-are gibberish; what is tested is the machinery (seeding, language codes, filters, records)."""
+"""xqg.attacks.back_translation with tiny randomly initialised models built here: an NLLB-tokenised
+M2M100 (the architecture of NLLB-200 dense) and a BERT similarity encoder, both with character
+vocabularies over the seven languages' example questions. Their outputs are gibberish; what is tested
+is the machinery (seeding, language codes, filters, records)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import logging
-import runpy
 import unicodedata
-from pathlib import Path
-from types import SimpleNamespace
 
-import pandas as pd
 import pytest
-import torch
 
-from workflow import ROOT, snakemake
-from xqg.settings.sections import ModelParaphraseSettings
+from tests.helpers.paths import ATTACK_EXAMPLES
+from tests.helpers.tiny_models import save_tiny_translation_models
 from xqg.attacks import attack_set_summary, read_attacked_queries, validity_sample, write_attacked_queries
 from xqg.attacks.back_translation import (
     NLLB_CODES,
@@ -32,7 +26,10 @@ from xqg.attacks.back_translation import (
 from xqg.attacks.query_set_attack import chrf
 from xqg.formats import read_questions
 
-EXAMPLES = Path(__file__).parent / "data" / "attack_examples.jsonl"
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
+EXAMPLES = ATTACK_EXAMPLES
+
 LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
 
 
@@ -41,45 +38,9 @@ def _questions(per_language: int = 1):
     return [q for lang in LANGS for q in [q for q in questions if q.lang == lang][:per_language]]
 
 
-def _characters() -> list[str]:
-    english = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ?"
-    return sorted({c for q in read_questions(EXAMPLES) for c in q.text if not c.isspace()} | set(english))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models are dominated by per-op overhead, which extra threads only add to on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, str]:
-    from transformers import BertConfig, BertModel, BertTokenizer, M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
-
-    root = tmp_path_factory.mktemp("tiny-models")
-    chars = _characters()
-    vocab = {token: i for i, token in enumerate(["<s>", "<pad>", "</s>", "<unk>", "\u2581", *chars])}
-    tokenizer = NllbTokenizer(vocab=vocab, merges=[])  # character BPE; adds the 202 FLORES language tokens
-    torch.manual_seed(0)
-    config = M2M100Config(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                          max_position_embeddings=128, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-                          decoder_start_token_id=2)
-    tokenizer.save_pretrained(root / "mt")
-    M2M100ForConditionalGeneration(config).save_pretrained(root / "mt")
-
-    bert_vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)])}
-    BertTokenizer(vocab=bert_vocab, do_lower_case=False, strip_accents=False).save_pretrained(root / "sim")
-    BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=32, max_position_embeddings=64, initializer_range=0.5),
-              add_pooling_layer=False).save_pretrained(root / "sim")
-
-    BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=32)).save_pretrained(root / "not-mt")
-    return {"mt": str(root / "mt"), "sim": str(root / "sim"), "not-mt": str(root / "not-mt")}
+    return save_tiny_translation_models(tmp_path_factory.mktemp("tiny-models"))
 
 
 @pytest.fixture(scope="module")
@@ -217,66 +178,3 @@ def test_settings_name_the_config_key(models):
     settings = BackTranslationSettings.from_config({"model": "m", "similarity_model": "s", "chrf_bounds": [10, 90],
                                                     "budgets": [1, 2]})
     assert settings.chrf_bounds == (10, 90) and settings.budgets == (1, 2)
-
-
-class _Named(dict):
-    """Snakemake's named lists: items by key and by attribute."""
-
-    __getattr__ = dict.__getitem__
-
-
-def _run_script(name: str, fake) -> None:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:  # the script's rule_log points the root logger at its log file
-        runpy.run_path(str(ROOT / "workflow_scripts" / name), init_globals={"snakemake": fake})
-    finally:
-        root.handlers[:], root.level = handlers, level
-
-
-def test_workflow_script_writes_query_sets_summary_and_validity(models, tmp_path):
-    settings = ModelParaphraseSettings(model=models["mt"], similarity_model=models["sim"], budgets=(1, 2),
-                                       min_similarity=-1.0, chrf_bounds=(0, 100), candidates=1, top_k=5,
-                                       max_new_tokens=8, max_input_length=256, batch_size=8, precision="fp32")
-    out = _Named({"back_translation~1": str(tmp_path / "bt~1.jsonl"), "back_translation~2": str(tmp_path / "bt~2.jsonl"),
-                  "summary": str(tmp_path / "summary.csv"), "validity": str(tmp_path / "validity.csv")})
-    fake = SimpleNamespace(input=_Named(questions=str(EXAMPLES)), output=out, log=[str(tmp_path / "bt.log")], threads=1,
-                           wildcards=SimpleNamespace(lang="te"),
-                           params=SimpleNamespace(settings=settings, samples=2, seed=7, validity_per_language=2))
-    _run_script("back_translate_queries.py", fake)
-    telugu = [q for q in read_questions(EXAMPLES) if q.lang == "te"]
-    for budget in (1, 2):
-        records = read_attacked_queries(out[f"back_translation~{budget}"])
-        assert len(records) == 2 * len(telugu) and {r.budget for r in records} == {budget}
-    summary = pd.read_csv(out["summary"])
-    assert summary[["attack", "budget", "lang", "seed"]].values.tolist() == [["back_translation", 1, "te", 7],
-                                                                               ["back_translation", 2, "te", 7]]
-    assert len(pd.read_csv(out["validity"], encoding="utf-8-sig")) == 4  # 2 per language and budget
-    assert "candidate verdicts" in (tmp_path / "bt.log").read_text(encoding="utf-8")
-
-
-def test_attack_summary_gets_a_skipped_row_per_language(tmp_path):
-    summary, validity = tmp_path / "ar.summary.csv", tmp_path / "ar.validity.csv"
-    summary.write_text("attack,budget,lang,queries,samples,applicability,changed_rate,mean_units_changed,mean_chrf\n"
-                       "typo,1,ar,60,120,1.0,0.9,1.0,80.0\n", encoding="utf-8")
-    validity.write_text("attack,budget,lang,qid\ntypo,1,ar,q1\n", encoding="utf-8")
-    reason = "no MT model configured (attacks.model_paraphrase.model is null); none installs offline"
-    fake = SimpleNamespace(
-        input={"summary": [str(summary)], "validity": [str(validity)]},
-        output={"summary": str(tmp_path / "summary.csv"), "validity": str(tmp_path / "validity.csv")},
-        log=[str(tmp_path / "collect.log")],
-        params=SimpleNamespace(skipped={"back_translation": reason}, languages=["ar", "te"]),
-    )
-    _run_script("collect_attack_summaries.py", fake)
-    table = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert table[["attack", "lang", "status"]].values.tolist() == [
-        ["typo", "ar", "ran"], ["back_translation", "ar", "skipped"], ["back_translation", "te", "skipped"]]
-    assert set(table.loc[table.status == "skipped", "reason"]) == {reason}
-    assert f"back_translation skipped: {reason}" in (tmp_path / "collect.log").read_text(encoding="utf-8")
-
-
-def test_embedded_default_skips_back_translation_with_a_reason(tmp_path):
-    result = snakemake("--dry-run", "--quiet", "rules", "--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
-    output = result.stdout + result.stderr
-    assert "attack_queries" in output and "back_translate_queries" not in output
-    assert "attacks: back_translation skipped: no MT model configured (attacks.model_paraphrase.model is null)" in output

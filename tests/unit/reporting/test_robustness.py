@@ -1,59 +1,15 @@
-"""Robustness analysis, tables, figure and summary on a hand-counted outcome table."""
+"""xqg.reporting.robustness: per-query robustness, the robustness table and groups, on hand-counted
+outcome tables (tests/helpers/outcome_tables.py)."""
 
 from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 from scipy.stats import chi2
 
+from tests.helpers.outcome_tables import ALPHA, K, cell, outcomes, transfer_outcomes
 from xqg.reporting.robustness import per_query_robustness, robustness_by_group, robustness_table
-from xqg.reporting.robustness_report import robustness_summary, write_robustness_report
-
-K, ALPHA = 35, 0.01
-
-
-def system_rows(lang: str, generator: str, clean: list[int], samples: list[list[int]],
-                jaccard: float = 0.5, attack: str = "typo", token_budget: int = 2000) -> list[dict]:
-    """Clean hits per query, and ``samples[s][i]``: the hit of query i under attacked sample s."""
-    k, alpha = (0, 0.0) if generator == "none" else (K, ALPHA)
-    base = dict(dataset="xor", backbone="mbert", regime="fine-tuned", generator=generator, k=k, alpha=alpha,
-                lang=lang, token_budget=token_budget)
-    rows = [dict(base, query_set="clean", attack_budget=0, sample=0, qid=f"{lang}{i}", hit=hit,
-                 top_jaccard=math.nan) for i, hit in enumerate(clean)]
-    rows += [dict(base, query_set=attack, attack_budget=1, sample=s, qid=f"{lang}{i}", hit=hit, top_jaccard=jaccard)
-             for s, hits in enumerate(samples) for i, hit in enumerate(hits)]
-    return rows
-
-
-def outcomes(n_samples: int = 2) -> pd.DataFrame:
-    """ar (4 queries, counted in the tests), ru (2), bn (30: xQG hurts), te (30: xQG helps)."""
-    rows = []
-    # ar plain: clean 3/4; samples [1,0,0,0] and [1,1,0,0] -> per-query means [1, .5, 0, 0]
-    rows += system_rows("ar", "none", [1, 1, 1, 0], [[1, 0, 0, 0], [1, 1, 0, 0]][:n_samples], jaccard=0.5)
-    # ar xQG: clean 3/4; samples [1,1,1,0] and [1,1,0,0] -> means [1, 1, .5, 0]
-    rows += system_rows("ar", "neural", [1, 1, 1, 0], [[1, 1, 1, 0], [1, 1, 0, 0]][:n_samples], jaccard=0.75)
-    rows += system_rows("ru", "none", [1, 1], [[0, 1]] * n_samples)
-    rows += system_rows("ru", "neural", [1, 1], [[1, 1]] * n_samples)
-    rows += system_rows("bn", "none", [1] * 30, [[1] * 30] * n_samples)
-    rows += system_rows("bn", "neural", [1] * 30, [[0] * 30] * n_samples)
-    rows += system_rows("te", "none", [1] * 30, [[0] * 30] * n_samples)
-    rows += system_rows("te", "neural", [1] * 30, [[1] * 30] * n_samples)
-    # another generator at another k is not a system of the report
-    rows += [dict(r, generator="neural", k=5) for r in system_rows("ar", "none", [0] * 4, [[0] * 4])]
-    return pd.DataFrame(rows)
-
-
-@pytest.fixture(scope="module")
-def table() -> pd.DataFrame:
-    return robustness_table(outcomes(), k=K, alpha=ALPHA, n_resamples=500)
-
-
-def cell(table: pd.DataFrame, lang: str, generator: str, selection: str = "mean") -> pd.Series:
-    rows = table[(table["lang"] == lang) & (table["generator"] == generator) & (table["selection"] == selection)]
-    assert len(rows) == 1
-    return rows.iloc[0]
 
 
 def test_per_query_averages_samples_first():
@@ -138,43 +94,18 @@ def test_groups_are_macro_means_next_to_languages(table):
     assert set(groups["group_type"]) == {"language", "family", "joshi_class"}
 
 
-def test_summary_states_direction_per_language(table):
-    summary = robustness_summary(table)
-    lines = {line.split(" ")[1]: line for line in summary.splitlines() if line.startswith("- ")}
-    assert "**helped**" in lines["te"] and "significant" in lines["te"]
-    assert "**hurt**" in lines["bn"]
-    assert "helped robustness, not significantly" in lines["ar"]
-    assert "helped robustness, not significantly" in lines["ru"]
-    assert "Holm" in summary and "Overall" in summary
-    assert "helped in te; hurt in bn" in summary
-
-
-def test_summary_follows_the_data_when_the_systems_swap():
-    swapped = outcomes().replace({"generator": {"none": "tmp"}})
-    swapped["generator"] = swapped["generator"].replace({"neural": "none", "tmp": "neural"})
-    swapped.loc[swapped["generator"] == "none", ["k", "alpha"]] = (0, 0.0)
-    swapped.loc[swapped["generator"] == "neural", ["k", "alpha"]] = (K, ALPHA)
-    swapped = swapped.drop_duplicates(subset=[c for c in swapped.columns if c not in ("hit", "top_jaccard")])
-    summary = robustness_summary(robustness_table(swapped, k=K, alpha=ALPHA, n_resamples=200))
-    assert "helped in bn; hurt in te" in summary
-
-
-def test_report_files_and_reproducible_figure(tmp_path):
-    data = outcomes()
-    for run in ("a", "b"):
-        write_robustness_report(data, tmp_path / run, k=K, alpha=ALPHA, n_resamples=200)
-    names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(["robustness.csv", "robustness.md", "robustness.tex", "robustness_by_group.csv",
-                            "robustness_by_group.md", "robustness_by_group.tex", "robustness.png",
-                            "robustness.pdf", "robustness_summary.md"])
-    for name in names:
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    assert "Holm" in (tmp_path / "a" / "robustness.md").read_text(encoding="utf-8")
-    assert r"\toprule" in (tmp_path / "a" / "robustness.tex").read_text(encoding="utf-8")
-
-
 def test_attacked_query_without_clean_outcome_is_an_error():
     data = outcomes()
     data = data[~((data["query_set"] == "clean") & (data["qid"] == "ar0"))]
     with pytest.raises(ValueError, match="no clean outcome"):
         per_query_robustness(data, k=K, alpha=ALPHA)
+
+
+def test_robustness_table_reports_the_adaptive_attack():
+    from xqg.reporting.robustness import robustness_table
+
+    table = robustness_table(transfer_outcomes(), k=5, alpha=0.01, n_resamples=100).set_index(["lang", "generator"])
+    assert set(table["attack"]) == {"greedy"}
+    # each system on the set crafted against it: fi none 100 -> 50, fi mt5 50 -> 0 (hand-checked above)
+    assert table.loc[("fi", "none"), ["clean", "attacked"]].tolist() == [100, 50]
+    assert table.loc[("fi", "mt5"), ["clean", "attacked"]].tolist() == [50, 0]

@@ -1,51 +1,19 @@
-"""Table 1, the table writers and the k / alpha sweep figures, on outcome tables counted by hand."""
+"""xqg.reporting.tables: Table 1 and the table writers, on outcome tables counted by hand."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from xqg.formats import InputFormatError
-from xqg.reporting.k_sweep import alpha_sweep_figure, k_sweep_figure, sweep_table
-from xqg.reporting.outcomes import OUTCOME_COLUMNS, metric_name, read_outcomes
+from tests.helpers.outcome_tables import PLAIN, XQG, clean_rows, small_outcomes
 from xqg.reporting.tables import (
     latex_escape, reference_frame, table1, to_latex, with_reference, write_table, write_table1,
 )
 
+
 DAGGER = "\u2020"
-
-
-def clean_rows(hits: dict[str, list[int]], *, generator: str = "none", k: int = 0, alpha: float = 0.0,
-               backbone: str = "mbert", regime: str = "fine-tuned", token_budget: int = 2000) -> list[dict]:
-    """Outcome rows of the clean query set: ``hits[lang][i]`` is the hit of query ``{lang}{i}``."""
-    return [dict(dataset="xor", backbone=backbone, regime=regime, generator=generator, k=k, alpha=alpha,
-                 lang=lang, query_set="clean", attack_budget=0, sample=0, qid=f"{lang}{i}",
-                 token_budget=token_budget, hit=hit, top_jaccard=math.nan)
-            for lang, values in hits.items() for i, hit in enumerate(values)]
-
-
-# ar: 4 queries, plain 2/4 = 50 %, xQG 3/4 = 75 % (one discordant pair: never significant).
-# fi: 20 queries, plain 0/20, xQG 20/20: McNemar exact p = 2 * 0.5**20, significant after any correction.
-PLAIN = {"ar": [1, 0, 0, 1], "fi": [0] * 20}
-XQG = {"ar": [1, 1, 0, 1], "fi": [1] * 20}
-
-
-def small_outcomes() -> pd.DataFrame:
-    rows = []
-    for budget in (2000, 5000):
-        rows += clean_rows(PLAIN, token_budget=budget)
-        rows += clean_rows(XQG, generator="neural", k=35, alpha=0.01, token_budget=budget)
-        # the same generator at another k must not enter Table 1
-        rows += clean_rows({"ar": [0, 0, 0, 0], "fi": [0] * 20}, generator="neural", k=5, alpha=0.01,
-                           token_budget=budget)
-    return pd.DataFrame(rows)
-
-
-def test_metric_names():
-    assert [metric_name(n) for n in (2000, 5000, 100, 1500)] == ["R@2kt", "R@5kt", "R@100t", "R@1500t"]
 
 
 def test_table1_scores_macro_average_and_marks():
@@ -136,57 +104,6 @@ def test_write_table1_files(tmp_path):
                             "table1.reference_delta.tex"])
     pvalues = pd.read_csv(tmp_path / "table1.pvalues.csv")
     assert {"lang", "p_value", "p_adjusted", "significant"} <= set(pvalues.columns)
-
-
-def test_read_outcomes_names_line_and_field(tmp_path):
-    table = small_outcomes()
-    path = tmp_path / "outcomes.csv"
-    table.to_csv(path, index=False)
-    assert len(read_outcomes(path)) == len(table)
-    table.loc[3, "hit"] = 2
-    table.to_csv(path, index=False)
-    with pytest.raises(InputFormatError, match=r"line 5, field 'hit'"):
-        read_outcomes(path)
-    table.drop(columns="top_jaccard").to_csv(path, index=False)
-    with pytest.raises(InputFormatError, match="top_jaccard"):
-        read_outcomes(path)
-    assert "top_jaccard" in OUTCOME_COLUMNS
-
-
-def sweep_outcomes() -> pd.DataFrame:
-    """ar and fi, 20 queries each. Plain: 5 + 5 hits. k=1: +1 hit each (not significant); k=8: all hits."""
-    def hits(n):
-        return [1] * n + [0] * (20 - n)
-    rows = clean_rows({"ar": hits(5), "fi": hits(5)})
-    rows += clean_rows({"ar": hits(6), "fi": hits(6)}, generator="neural", k=1, alpha=0.01)
-    rows += clean_rows({"ar": hits(20), "fi": hits(20)}, generator="neural", k=8, alpha=0.01)
-    rows += clean_rows({"ar": hits(7), "fi": hits(7)}, generator="neural", k=8, alpha=0.1)  # alpha sweep
-    return pd.DataFrame(rows)
-
-
-def test_sweep_table_scores_and_significance():
-    table = sweep_table(sweep_outcomes(), parameter="k", k=8, alpha=0.01)
-    assert table["value"].tolist() == [0.0, 1.0, 8.0]
-    assert table["score"].tolist() == [25.0, 30.0, 100.0]
-    assert table["significant"].tolist() == [False, False, True]
-    assert math.isnan(table["p_value"].iloc[0])
-    alphas = sweep_table(sweep_outcomes(), parameter="alpha", k=8, alpha=0.01)
-    assert alphas["value"].tolist() == [0.0, 0.01, 0.1]
-    assert alphas["score"].tolist() == [25.0, 100.0, 35.0]
-
-
-def test_sweep_figures_are_written_and_reproducible(tmp_path):
-    outputs = []
-    for run in ("a", "b"):
-        folder = tmp_path / run
-        k_sweep_figure(sweep_outcomes(), out_png=folder / "k.png", out_pdf=folder / "k.pdf", alpha=0.01,
-                       out_csv=folder / "k_sweep.csv")
-        alpha_sweep_figure(sweep_outcomes(), out_png=folder / "a.png", out_pdf=folder / "a.pdf", k=8)
-        outputs.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
-    assert sorted(outputs[0]) == ["a.pdf", "a.png", "k.pdf", "k.png", "k_sweep.csv"]
-    assert all(len(data) > 1000 for name, data in outputs[0].items() if name != "k_sweep.csv")
-    assert outputs[0] == outputs[1]
-    assert np.allclose(pd.read_csv(tmp_path / "a" / "k_sweep.csv")["score"], [25.0, 30.0, 100.0])
 
 
 def test_mark_follows_the_corrected_not_the_raw_p_value():

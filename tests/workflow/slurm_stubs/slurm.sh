@@ -1,6 +1,6 @@
 #!/bin/sh
 # Stand-in for the SLURM client commands (sbatch, sacct, squeue, sinfo, scontrol, sacctmgr, sshare,
-# scancel); tests/test_slurm_profile.py links each name to a copy of this file.
+# scancel); tests/workflow/test_slurm_profile.py links each name to a copy of this file.
 # sbatch writes its arguments (NUL-separated) and stdin to $SLURM_STUB_DIR/sbatch.<pid>.{argv,stdin},
 # then refuses the job, so Snakemake renders every job once and stops without polling for status.
 # The other commands answer with nothing, as on a cluster with no default partition and no account
