@@ -27,15 +27,16 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "collect_attack_summaries": 1,
         "encode_passages": 4 * 16,
         "encode_generated_queries": 4 * 16,
-        "encode_queries": 4 * 7,
+        "encode_queries": 4,  # one job per encoder (2 backbones x 2 regimes) over every language
         # xQG systems per backbone: one per regime at k=5, plus k = 1..4 in the fine-tuned regime (the sweep)
         "fuse_passage_embeddings": (2 + 4) * 2 * 16,
-        # systems per backbone: plain + xQG in each regime, plus the 4 sweep points; x 2 backbones x 7 languages
-        "search": (2 * 2 + 4) * 2 * 7,
-        "evaluate": (2 * 2 + 4) * 2 * 7,
-        # greedy attack: one job per encoder (2 backbones x 2 regimes) and language, attacking that encoder's
-        # 2 main systems; the same job encodes its query sets, which then join the main searches
-        "greedy_attack": 4 * 7,
+        # one job per system over every language: plain + xQG in each regime, plus the 4 sweep points;
+        # x 2 backbones
+        "search": (2 * 2 + 4) * 2,
+        "evaluate": (2 * 2 + 4) * 2,
+        # greedy attack: one job per encoder (2 backbones x 2 regimes) over every language, attacking that
+        # encoder's 2 main systems; the same job encodes its query sets, which then join the main searches
+        "greedy_attack": 4,
         "collect_adversarial_summaries": 1,
         "adversarial_transfer": 1,
         "collect_outcomes": 1,
@@ -48,21 +49,30 @@ def test_full_study_dry_run_builds_the_whole_dag():
 
 
 def test_one_language_of_the_full_study():
-    jobs = planned_jobs("--configfile", FULL, "--config", "languages=[te]")
-    assert jobs["search"] == 112 // 7 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
+    jobs = planned_jobs("--configfile", FULL, "--config", "select={languages: [te]}")
+    assert jobs["search"] == 16 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
     assert jobs["back_translate_queries"] == 1
     assert jobs["encode_queries"] == 4 and jobs["greedy_attack"] == 4
     # The passage index is the same whatever language is evaluated: generation and fusion keep all 7.
     assert jobs["generate_queries"] == 16 and jobs["fuse_passage_embeddings"] == 192
 
 
-def test_one_backbone_of_the_full_study(tmp_path):
-    config = (ROOT / "config" / "xor_tydi.yaml").read_text(encoding="utf-8")
-    start, end = config.index("  xlmr:\n"), config.index("regimes:")
-    one_backbone = tmp_path / "mbert.yaml"
-    one_backbone.write_text(config[:start] + "\n" + config[end:], encoding="utf-8")
-    jobs = planned_jobs("--configfile", str(one_backbone))
-    assert jobs["train_retriever"] == 2 and jobs["encode_passages"] == 32 and jobs["search"] == 56
+def test_one_backbone_of_the_full_study_from_the_command_line():
+    jobs = planned_jobs("--configfile", FULL, "--config", "select={backbones: [mbert]}")
+    assert jobs["train_retriever"] == 2 and jobs["encode_passages"] == 32 and jobs["search"] == 8
+
+
+def test_a_part_of_the_study_writes_its_tables_under_its_own_name():
+    """Aggregates of a part go to subsets/<selection>/, never over the whole study's tables."""
+    part = snakemake("--dry-run", "--configfile", FULL, "--config", "select={languages: [te], regimes: [fine-tuned]}")
+    whole = snakemake("--dry-run", "--configfile", FULL)
+    subset = "results/xor_tydi/subsets/languages~te_regimes~fine-tuned/"
+    for name in ("table1.md", "robustness.csv", "outcomes.csv", "config.validated.yaml", "attacks/summary.csv"):
+        assert f"{subset}{name}" in part.stdout, name
+        assert f"results/xor_tydi/{name}" in whole.stdout and f"results/xor_tydi/{name}" not in part.stdout, name
+    unknown = snakemake("--dry-run", "--configfile", FULL, "--config", "select={backbones: [nope]}", check=False)
+    assert unknown.returncode != 0
+    assert "select.backbones: ['nope'] not among the configured backbones" in unknown.stdout + unknown.stderr
 
 
 def test_approximate_index_adds_the_recall_report(tmp_path):
@@ -88,8 +98,8 @@ def test_embedded_default_dry_run(tmp_path):
     assert jobs["train_retriever"] == 1  # fine-tuned; zero-shot is the backbone as shipped
     assert jobs["train_generator"] == 1 and jobs["generate_queries"] == 2  # neural + template
     assert jobs["table1"] == jobs["robustness"] == jobs["sweep_figures"] == 1
-    # greedy attack: 1 backbone x 2 regimes x 7 languages, each job attacking plain + 2 xQG systems
-    assert jobs["greedy_attack"] == 14
+    # greedy attack: 1 backbone x 2 regimes, each job attacking plain + 2 xQG systems in every language
+    assert jobs["greedy_attack"] == 2
     assert jobs["adversarial_transfer"] == jobs["collect_adversarial_summaries"] == 1
 
 
