@@ -92,8 +92,8 @@ def test_export_cache_reused_then_rebuilt_when_weights_change(tmp_path, monkeypa
     spec = _spec(model, pooling="cls")
     settings = ExportSettings.for_spec(spec, "onnxruntime")
     exports = []
-    real_export = onnx_encoder._export
-    monkeypatch.setattr(onnx_encoder, "_export", lambda *args: (exports.append(args), real_export(*args)))
+    real_export = onnx_encoder.export_model
+    monkeypatch.setattr(onnx_encoder, "export_model", lambda *args: (exports.append(args), real_export(*args)))
 
     first = ensure_export(model, settings, cache)
     assert ensure_export(model, settings, cache) == first and len(exports) == 1  # reused
