@@ -88,25 +88,36 @@ def search_shards(
     corpus. Ties are broken by shard order then by position, as a single flat index would.
     Returns (scores (q, depth), passage ids per query).
     """
-    queries = np.ascontiguousarray(queries, dtype=np.float32)
-    best_scores = np.full((queries.shape[0], 0), -np.inf, dtype=np.float32)
-    best_ids = np.empty((queries.shape[0], 0), dtype=object)
+    return search_shards_grouped([queries], shards, config)[0]
+
+
+def search_shards_grouped(
+    groups: Sequence[np.ndarray],
+    shards: Iterable[tuple[Sequence[str], np.ndarray]],
+    config: SearchConfig,
+) -> list[tuple[np.ndarray, list[list[str]]]]:
+    """:func:`search_shards` for several query batches (e.g. one per language) in one pass over the
+    shards: each shard's index is built once and searched with each batch on its own. A batch's results
+    do not depend on the other batches (BLAS kernels round by batch shape, so merging batches would
+    move scores in the last bit and flip near-ties)."""
+    groups = [np.ascontiguousarray(queries, dtype=np.float32) for queries in groups]
+    best = [(np.full((len(q), 0), -np.inf, dtype=np.float32), np.empty((len(q), 0), dtype=object)) for q in groups]
     for ids, vectors in shards:
         ids = np.asarray(list(ids), dtype=object)
         if len(ids) != len(vectors):
             raise ValueError(f"shard has {len(ids)} ids but {len(vectors)} vectors")
         index = build_index(vectors, config)
-        scores, positions = index.search(queries, min(config.depth, len(ids)))
-        valid = positions >= 0
-        found_ids = np.where(valid, ids[np.clip(positions, 0, None)], None)
-        scores = np.where(valid, scores, -np.inf).astype(np.float32)
-        merged_scores = np.concatenate([best_scores, scores], axis=1)
-        merged_ids = np.concatenate([best_ids, found_ids], axis=1)
-        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, : config.depth]
-        best_scores = np.take_along_axis(merged_scores, order, axis=1)
-        best_ids = np.take_along_axis(merged_ids, order, axis=1)
-    rankings = [[pid for pid in row if pid is not None] for row in best_ids]
-    return best_scores, rankings
+        for g, queries in enumerate(groups):
+            best_scores, best_ids = best[g]
+            scores, positions = index.search(queries, min(config.depth, len(ids)))
+            valid = positions >= 0
+            found_ids = np.where(valid, ids[np.clip(positions, 0, None)], None)
+            scores = np.where(valid, scores, -np.inf).astype(np.float32)
+            merged_scores = np.concatenate([best_scores, scores], axis=1)
+            merged_ids = np.concatenate([best_ids, found_ids], axis=1)
+            order = np.argsort(-merged_scores, axis=1, kind="stable")[:, : config.depth]
+            best[g] = (np.take_along_axis(merged_scores, order, axis=1), np.take_along_axis(merged_ids, order, axis=1))
+    return [(scores, [[pid for pid in row if pid is not None] for row in ids]) for scores, ids in best]
 
 
 def recall_against_exact(approximate: list[list[str]], exact: list[list[str]], depth: int) -> float:

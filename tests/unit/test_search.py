@@ -94,3 +94,18 @@ def test_ivfpq_compresses_at_a_cost():
         search_shards(queries, [(ids, passages)], SearchConfig(index="ivfpq", pq_m=5))
     with pytest.raises(ValueError, match="at least 256 vectors a shard"):
         search_shards(queries, [(ids[:100], passages[:100])], SearchConfig(index="ivfpq", pq_m=16))
+
+
+def test_grouped_search_equals_one_search_per_group_bit_for_bit():
+    """One pass over the shards for several query batches (a system's languages) gives each batch exactly
+    the scores and rankings of its own search: batches are never merged (BLAS rounds by batch shape)."""
+    from xqg.search import search_shards_grouped
+
+    rng = np.random.default_rng(3)
+    shards = [([f"s{s}-p{i}" for i in range(40)], rng.standard_normal((40, 16)).astype(np.float32)) for s in range(3)]
+    groups = [rng.standard_normal((n, 16)).astype(np.float32) for n in (5, 37, 1)]
+    config = SearchConfig(depth=10)
+    grouped = search_shards_grouped(groups, iter(shards), config)
+    for queries, (scores, rankings) in zip(groups, grouped, strict=True):
+        alone_scores, alone_rankings = search_shards(queries, iter(shards), config)
+        assert scores.tobytes() == alone_scores.tobytes() and rankings == alone_rankings
