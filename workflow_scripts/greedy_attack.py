@@ -25,8 +25,7 @@ with rule_log(snakemake.log[0]) as log:
     qrels = read_qrels(snakemake.input.qrels)
     questions = read_questions(snakemake.input.questions, languages=languages)
     for lang in languages:
-        encode = CachedEncoder(spec, batch_size=encoding.batch_size, precision=encoding.precision,
-                               threads=snakemake.threads)
+        encode = CachedEncoder(spec, **encoding.options(snakemake.threads))
         with naming_files(snakemake.input.questions, snakemake.input.qrels):  # e.g. no question with a gold passage
             run_greedy_attack(
                 questions=[q for q in questions if q.lang == lang],
@@ -49,7 +48,6 @@ with rule_log(snakemake.log[0]) as log:
             query_set = name.removeprefix(VECTORS)  # LANG/SET
             with counting_truncation() as truncated:
                 count = encode_queries(attacked_run_queries(snakemake.output[query_set]), path, spec,
-                                       batch_size=encoding.batch_size, precision=encoding.precision,
-                                       threads=snakemake.threads, progress=False)
+                                       **encoding.options(snakemake.threads), progress=False)
             log.info("%s: encoded %d queries for search", query_set, count)
             log.info("%s", truncated.describe(snakemake.output[query_set], "queries"))

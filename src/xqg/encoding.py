@@ -4,8 +4,14 @@ Texts are tokenised once, sorted by token length so that each batch is padded on
 longest member (dynamic padding), encoded under ``torch.inference_mode``, and returned in input
 order. Device and precision ("auto" by default) are resolved by :mod:`xqg.torch_runtime`.
 
+Two backends share these steps (``EncodingOptions.backend``): "torch" (any device; fp32, bf16 or fp16
+autocast) and ONNX Runtime on the CPU, fp32 or int8 (:mod:`xqg.onnx_encoder`). "auto" picks ONNX
+Runtime int8 on the CPU (measured fastest at cosine >= 0.999: ``benchmarks/bench_encoding.py``) and
+torch on a GPU or where a precision other than fp32 is asked for.
+
 Every encode function, here and in :mod:`xqg.vector_encoding` (which writes vector sets to files),
-takes the same keyword options, the fields of :class:`EncodingOptions`.
+takes the same keyword options, the fields of :class:`EncodingOptions`, and encodes through an
+:class:`Encoder` opened once per call (:meth:`EncodingOptions.open`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import torch
@@ -25,6 +31,7 @@ from xqg.torch_runtime import Precision, ResolvedPrecision, autocast, resolve_de
 from xqg.truncation import record_truncation
 
 Kind = Literal["query", "passage"]
+Backend = Literal["auto", "torch", "onnxruntime", "onnxruntime-int8"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class EncodingOptions:
     device: str = "auto"
     threads: int | None = None
     progress: bool = True
+    backend: Backend = "torch"
+    onnx_cache_dir: str | None = None  # ONNX Runtime backends: where exports are cached (None: beside the model)
+    onnx_weight_type: Literal["int8", "uint8"] | None = None  # onnxruntime-int8: None picks by the CPU (VNNI: int8)
 
     def start(self) -> tuple[torch.device, ResolvedPrecision]:
         """Apply ``threads`` to torch, then resolve the device and the precision on it."""
@@ -43,6 +53,34 @@ class EncodingOptions:
             torch.set_num_threads(self.threads)
         device = resolve_device(self.device)
         return device, resolve_precision(device, self.precision)
+
+    def open(self, spec: EncoderSpec) -> "Encoder":
+        """The encoder these options describe for ``spec``: backend, device and precision resolved, model loaded."""
+        from xqg import onnx_encoder  # lazy: onnxruntime loads only where an ONNX backend is used
+
+        backend = onnx_encoder.select_backend(self.backend, self.device, self.precision)
+        if backend != "torch":
+            return onnx_encoder.open_encoder(spec, backend, self.batch_size, threads=self.threads,
+                                             cache_dir=self.onnx_cache_dir, weight_type=self.onnx_weight_type)
+        device, precision = self.start()
+        _, model = load_model(spec.model, str(device))
+
+        def encode(texts: Sequence[str], max_length: int, bar) -> np.ndarray:
+            return encode_prepared(texts, max_length, spec, batch_size=self.batch_size, device=device, precision=precision, bar=bar)
+
+        return Encoder(label=precision, dim=model.config.hidden_size, encode_prepared=encode)
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """An opened encoder: ``encode_prepared(texts with their prefix, max_length, progress bar)`` -> float32 rows.
+
+    ``label`` names the backend or precision (for progress bars and logs); ``dim`` is the vector size.
+    """
+
+    label: str
+    dim: int
+    encode_prepared: Callable[[Sequence[str], int, object], np.ndarray]
 
 
 @functools.lru_cache(maxsize=2)
@@ -120,6 +158,6 @@ def encode_texts(texts: Sequence[str], spec: EncoderSpec, *, kind: Kind, **optio
     run = EncodingOptions(**options)
     texts = list(texts)
     prepared, max_length = _prepare(texts, spec, kind)
-    torch_device, resolved = run.start()
-    with tqdm(total=len(texts), desc=f"encode {kind}s ({resolved})", unit=kind, disable=not run.progress) as bar:
-        return encode_prepared(prepared, max_length, spec, batch_size=run.batch_size, device=torch_device, precision=resolved, bar=bar)
+    encoder = run.open(spec)
+    with tqdm(total=len(texts), desc=f"encode {kind}s ({encoder.label})", unit=kind, disable=not run.progress) as bar:
+        return encoder.encode_prepared(prepared, max_length, bar)

@@ -1,4 +1,4 @@
-"""ONNX Runtime CPU backend of the text encoder: same contract as :func:`xqg.encoding.encode_texts`.
+"""ONNX Runtime CPU backend of the text encoder (``EncodingOptions.backend``), opened by :meth:`xqg.encoding.EncodingOptions.open`.
 
 Why: on CPUs without native bf16 the torch path runs in fp32 at about the speed of
 sentence-transformers. ONNX Runtime with int8 matrix multiplies (dynamic quantisation: weights int8
@@ -102,19 +102,22 @@ def onnxruntime_available() -> bool:
     return True
 
 
-def select_backend(backend: str | None = "auto", device: str | None = "auto") -> Backend:
+def select_backend(backend: str | None = "auto", device: str | None = "auto", precision: str = "auto") -> Backend:
     """The backend to encode with: ``backend`` checked, or for "auto" (None, "") the fastest fitting one.
 
-    "auto" is "torch" on CUDA or where onnxruntime is not installed, else :data:`DEFAULT_CPU_BACKEND`.
-    An ONNX Runtime backend with a CUDA device is a ValueError (this backend runs on the CPU only).
+    "auto" is "torch" on CUDA, for a precision other than auto/fp32 (bf16 and fp16 are torch's) or
+    where onnxruntime is not installed, else :data:`DEFAULT_CPU_BACKEND`. An ONNX Runtime backend with
+    a CUDA device, or with bf16/fp16, is a ValueError (it computes on the CPU, in fp32 or int8).
     """
     if backend and backend != "auto":
         if backend not in BACKENDS:
             raise ValueError(f"unknown encoder backend {backend!r}; expected auto, {', '.join(BACKENDS)}")
         if backend in ONNX_BACKENDS and device and device not in ("auto", "cpu"):
             raise ValueError(f"backend {backend!r} runs on the CPU; got device {device!r} (use backend 'torch')")
+        if backend in ONNX_BACKENDS and precision not in ("auto", "fp32"):
+            raise ValueError(f"backend {backend!r} computes in fp32 or int8; precision {precision!r} needs backend 'torch'")
         return backend  # type: ignore[return-value]
-    if resolve_device(device).type != "cpu" or not onnxruntime_available():
+    if precision not in ("auto", "fp32") or resolve_device(device).type != "cpu" or not onnxruntime_available():
         return "torch"
     return DEFAULT_CPU_BACKEND
 
@@ -180,6 +183,7 @@ def weights_sha256(folder: str | os.PathLike) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
     names = ("torch", "transformers", "onnxruntime", "onnx")
     versions = {}
@@ -289,20 +293,32 @@ def _threads(threads: int | None) -> int:
     return torch.get_num_threads()  # what the torch path uses (callers set it with torch.set_num_threads)
 
 
-def encode_prepared(
-    texts: Sequence[str], max_length: int, spec: EncoderSpec, *, batch_size: int, backend: Backend = "onnxruntime-int8",
-    threads: int | None = None, cache_dir: str | os.PathLike | None = None, weight_type: WeightType | None = None, bar=None,
-) -> np.ndarray:
+def open_encoder(spec: EncoderSpec, backend: Backend, batch_size: int, *, threads: int | None = None,
+                 cache_dir: str | os.PathLike | None = None, weight_type: WeightType | None = None):
+    """:meth:`xqg.encoding.EncodingOptions.open` for an ONNX Runtime backend: the export (cached) in a session."""
+    from xqg.encoding import Encoder
+
+    if backend not in ONNX_BACKENDS:
+        raise ValueError(f"not an ONNX Runtime backend: {backend!r}")
+    onnx_path = ensure_export(spec.model, ExportSettings.for_spec(spec, backend, weight_type=weight_type), cache_dir)
+    session = load_session(str(onnx_path), _threads(threads))
+    tokenizer = load_tokenizer(spec.model)
+    log.info("encoding with %s (%s)", backend, onnx_path)
+
+    def encode(texts: Sequence[str], max_length: int, bar) -> np.ndarray:
+        return encode_prepared(session, tokenizer, texts, max_length, batch_size=batch_size, bar=bar)
+
+    return Encoder(label=backend, dim=session.get_outputs()[0].shape[-1], encode_prepared=encode)
+
+
+def encode_prepared(session, tokenizer, texts: Sequence[str], max_length: int, *, batch_size: int, bar=None) -> np.ndarray:
     """:func:`xqg.encoding.encode_prepared` on ONNX Runtime: texts already carry their prefix; float32 in input order."""
     from xqg.encoding import length_sorted_batches
     from xqg.truncation import record_truncation
 
-    session = load_session(str(ensure_export(spec.model, ExportSettings.for_spec(spec, backend, weight_type=weight_type), cache_dir)),
-                           _threads(threads))
     dim = session.get_outputs()[0].shape[-1]
     if not texts:
         return np.empty((0, dim), dtype=np.float32)
-    tokenizer = load_tokenizer(spec.model)
     row_of: dict[str, int] = {}
     rows = np.array([row_of.setdefault(text, len(row_of)) for text in texts])
     unique = list(row_of)
@@ -323,28 +339,3 @@ def encode_prepared(
         if bar is not None:
             bar.update(int(counts[batch].sum()))
     return encoded[rows]
-
-
-def encode_texts(texts: Sequence[str], spec: EncoderSpec, *, kind: str, backend: str = DEFAULT_CPU_BACKEND,
-                 cache_dir: str | os.PathLike | None = None, weight_type: WeightType | None = None, **options) -> np.ndarray:
-    """:func:`xqg.encoding.encode_texts` on ONNX Runtime: float32 (len(texts), dim), rows in input order.
-
-    ``options`` are the fields of :class:`xqg.encoding.EncodingOptions`; ``device`` must be "auto" or
-    "cpu" and ``precision`` "auto" or "fp32" (the backend decides fp32 or int8). ``backend="torch"``
-    hands over to :func:`xqg.encoding.encode_texts`.
-    """
-    from tqdm.auto import tqdm
-
-    from xqg import encoding
-
-    run = encoding.EncodingOptions(**{k: v for k, v in options.items() if k != "backend"})
-    chosen = select_backend(backend, run.device)
-    if chosen == "torch":
-        return encoding.encode_texts(texts, spec, kind=kind, **{k: v for k, v in options.items() if k != "backend"})
-    if run.precision not in ("auto", "fp32"):
-        raise ValueError(f"backend {chosen!r} computes in fp32 or int8; precision {run.precision!r} needs backend 'torch'")
-    texts = list(texts)
-    prepared, max_length = encoding._prepare(texts, spec, kind)  # type: ignore[arg-type]
-    with tqdm(total=len(texts), desc=f"encode {kind}s ({chosen})", unit=kind, disable=not run.progress) as bar:
-        return encode_prepared(prepared, max_length, spec, batch_size=run.batch_size, backend=chosen, threads=run.threads,
-                               cache_dir=cache_dir, weight_type=weight_type, bar=bar)

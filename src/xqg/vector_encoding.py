@@ -23,7 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from xqg.encoder_spec import EncoderSpec
-from xqg.encoding import EncodingOptions, encode_prepared, encode_texts, load_model
+from xqg.encoding import EncodingOptions, encode_texts
 from xqg.formats import InputFormatError, iter_generated_queries, iter_passages, read_questions
 from xqg.languages import LANGUAGES
 from xqg.vectors import VectorWriter, generated_query_vector_writer
@@ -74,17 +74,15 @@ def encode_passage_shard(
     run = EncodingOptions(**options)
     total = count_passages(passages_tsv) if num_passages is None else num_passages
     positions = shard_range(total, shard_index, num_shards)
-    torch_device, resolved = run.start()
-    _, model = load_model(spec.model, str(torch_device))
+    encoder = run.open(spec)
     taken = 0
     shard = (p for position, p in enumerate(iter_passages(passages_tsv)) if position in positions)
-    with VectorWriter(out_npy, len(positions), model.config.hidden_size) as writer, tqdm(
-        total=len(positions), desc=f"encode passages, shard {shard_index + 1}/{num_shards} ({resolved})", unit="passage", disable=not run.progress
+    with VectorWriter(out_npy, len(positions), encoder.dim) as writer, tqdm(
+        total=len(positions), desc=f"encode passages, shard {shard_index + 1}/{num_shards} ({encoder.label})", unit="passage", disable=not run.progress
     ) as bar:
         for chunk in _chunks(_stop_after(shard, len(positions)), chunk_size):
             texts = [spec.passage_text(p.title, p.text) for p in chunk]
-            vectors = encode_prepared(texts, spec.max_passage_length, spec, batch_size=run.batch_size, device=torch_device,
-                                      precision=resolved, bar=bar)
+            vectors = encoder.encode_prepared(texts, spec.max_passage_length, bar)
             writer.write([p.id for p in chunk], vectors)
             taken += len(chunk)
         if taken != len(positions):
@@ -177,22 +175,20 @@ def _encode_generated_sets(
             number, column = target[lang]
             all_counts[number][row, column] = min(count, samples)
 
-    torch_device, resolved = options.start()
-    _, model = load_model(spec.model, str(torch_device))
+    encoder = options.open(spec)
     with contextlib.ExitStack() as stack:
         arrays = [
-            stack.enter_context(generated_query_vector_writer(path, list(index.rows), langs, counts, samples, model.config.hidden_size))
+            stack.enter_context(generated_query_vector_writer(path, list(index.rows), langs, counts, samples, encoder.dim))
             for (path, langs), counts in zip(outputs.items(), all_counts, strict=True)
         ]
-        bar = stack.enter_context(tqdm(total=int(sum(c.sum() for c in all_counts)), desc=f"encode generated queries ({resolved})",
+        bar = stack.enter_context(tqdm(total=int(sum(c.sum() for c in all_counts)), desc=f"encode generated queries ({encoder.label})",
                                        unit="query", disable=not options.progress))
         buffers: list[list[tuple[int, int, int, str]]] = [[] for _ in arrays]
 
         def flush(number: int) -> None:
             chunk, buffers[number] = buffers[number], []
             prepared = [spec.query_text(text) for *_, text in chunk]
-            vectors = encode_prepared(prepared, spec.max_query_length, spec, batch_size=options.batch_size, device=torch_device,
-                                      precision=resolved, bar=bar)
+            vectors = encoder.encode_prepared(prepared, spec.max_query_length, bar)
             rows, columns, sample = (np.array(axis) for axis in list(zip(*chunk))[:3])
             arrays[number][rows, columns, sample] = vectors.astype(np.float16)
 

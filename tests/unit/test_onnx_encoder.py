@@ -30,7 +30,7 @@ def _torch(texts, spec, kind="passage"):
 
 
 def _onnx(texts, spec, backend, kind="passage", **options):
-    return onnx_encoder.encode_texts(texts, spec, kind=kind, backend=backend, batch_size=3, progress=False, **options)
+    return encode_texts(texts, spec, kind=kind, backend=backend, batch_size=3, progress=False, **options)
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -64,7 +64,7 @@ def test_batching_and_lengths(tiny_model):
 def test_int8_close_to_torch(tiny_model, pooling, weight_type):
     spec = _spec(tiny_model, pooling=pooling, normalize=True)
     expected = _torch(TEXTS, spec)
-    got = _onnx(TEXTS, spec, "onnxruntime-int8", weight_type=weight_type)
+    got = _onnx(TEXTS, spec, "onnxruntime-int8", onnx_weight_type=weight_type)
     assert got.dtype == np.float32 and got.shape == expected.shape
     assert _cosine(got, expected).min() >= 0.999
     assert not np.allclose(got, expected, atol=1e-6)  # it is quantised
@@ -99,7 +99,7 @@ def test_export_cache_reused_then_rebuilt_when_weights_change(tmp_path, monkeypa
     assert ensure_export(model, settings, cache) == first and len(exports) == 1  # reused
     record = json.loads((first.parent / "export.json").read_text())
     assert record["weights"] == weights_sha256(model) and record["settings"]["pooling"] == "cls"
-    before = _onnx(TEXTS, spec, "onnxruntime", cache_dir=cache)
+    before = _onnx(TEXTS, spec, "onnxruntime", onnx_cache_dir=str(cache))
 
     other = ensure_export(model, ExportSettings.for_spec(_spec(model, pooling="mean"), "onnxruntime"), cache)
     assert other != first and len(exports) == 2  # a different setting is a different export
@@ -111,7 +111,7 @@ def test_export_cache_reused_then_rebuilt_when_weights_change(tmp_path, monkeypa
     load_model.cache_clear()
     rebuilt = ensure_export(model, settings, cache)
     assert rebuilt != first and len(exports) == 3
-    after = _onnx(TEXTS, spec, "onnxruntime", cache_dir=cache)
+    after = _onnx(TEXTS, spec, "onnxruntime", onnx_cache_dir=str(cache))
     assert not np.allclose(after, before, atol=1e-4)
     np.testing.assert_allclose(after, _torch(TEXTS, spec), atol=1e-5)
     load_model.cache_clear()
@@ -136,6 +136,9 @@ def test_select_backend(tmp_path):
     assert select_backend("onnxruntime", "cpu") == "onnxruntime"
     assert select_backend("auto", "cpu") == onnx_encoder.DEFAULT_CPU_BACKEND
     assert select_backend(None, "cuda") == "torch"
+    assert select_backend("auto", "cpu", "bf16") == "torch"  # bf16/fp16 are torch's
+    with pytest.raises(ValueError, match="fp32 or int8"):
+        select_backend("onnxruntime-int8", "cpu", "fp16")
     with pytest.raises(ValueError, match="unknown encoder backend"):
         select_backend("tensorrt")
     with pytest.raises(ValueError, match="runs on the CPU"):

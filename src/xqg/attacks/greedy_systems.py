@@ -89,8 +89,8 @@ class CachedEncoder:
     """Query vectors with the retriever's encoder (model loaded once per process by xqg.encoding),
     rounded to float16 as stored for search; each distinct text is encoded once until :meth:`clear`."""
 
-    def __init__(self, spec, *, batch_size: int = 64, precision: str = "auto", threads: int | None = None):
-        self.spec, self.batch_size, self.precision, self.threads = spec, batch_size, precision, threads
+    def __init__(self, spec, **options):
+        self.spec, self.options = spec, {**options, "progress": False}  # the fields of xqg.encoding.EncodingOptions
         self.cache: dict[str, np.ndarray] = {}
         self.encoded = 0
 
@@ -99,8 +99,7 @@ class CachedEncoder:
 
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
-            vectors = encode_texts(missing, self.spec, kind="query", batch_size=self.batch_size,
-                                   precision=self.precision, threads=self.threads, progress=False)
+            vectors = encode_texts(missing, self.spec, kind="query", **self.options)
             self.cache.update(zip(missing, vectors.astype(np.float16).astype(np.float32)))
             self.encoded += len(missing)
         return np.stack([self.cache[t] for t in texts])

@@ -165,9 +165,17 @@ def xor_tydi_filenames(config: Mapping) -> Iterator[Problem]:
             seen.setdefault(filename, name)
 
 
+def encoding_backend(config: Mapping) -> Iterator[Problem]:
+    """ONNX Runtime computes in fp32 or int8: bf16 and fp16 are the torch backend's."""
+    encoding = _section(config, "encoding") or {}
+    backend, precision = encoding.get("backend"), encoding.get("precision")
+    if str(backend).startswith("onnxruntime") and precision in ("bf16", "fp16"):
+        yield Problem(("encoding", "precision"), f"{precision} needs backend torch; {backend} computes in fp32 or int8 (precision auto or fp32)")
+
+
 CHECKS: tuple[Callable[[Mapping], Iterator[Problem]], ...] = (
     trust_remote_code, generated_queries, recall_cutoffs, selection, attack_names, chrf_bounds, measures, regime_references,
-    generator_bases, xor_tydi_filenames,
+    generator_bases, xor_tydi_filenames, encoding_backend,
 )
 
 

@@ -211,8 +211,13 @@ class XqgSettings(NamedTuple):
 class EncodingSettings(NamedTuple):
     batch_size: int
     precision: str
+    backend: str  # auto | torch | onnxruntime | onnxruntime-int8
     passage_shards: int
     threads: int
+
+    def options(self, threads: int) -> dict:
+        """The keyword options of the encode functions (xqg.encoding.EncodingOptions) with a job's threads."""
+        return {"batch_size": self.batch_size, "precision": self.precision, "backend": self.backend, "threads": threads}
 
 
 class SearchSettings(NamedTuple):

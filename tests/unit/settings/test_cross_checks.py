@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xqg.settings.cross_checks import (attack_names, chrf_bounds, cross_key_problems, generated_queries, generator_bases,
+from xqg.settings.cross_checks import (attack_names, chrf_bounds, cross_key_problems, encoding_backend, generated_queries,
+                                       generator_bases,
                                        measures, recall_cutoffs, regime_references, resolved_recall_cutoffs,
                                        trust_remote_code, xor_tydi_filenames)
 from xqg.settings.problems import Problem
@@ -70,6 +71,13 @@ def test_trust_remote_code_anywhere_and_other_checks():
     files = {"data": {"xor_tydi": {"files": {"a": {"filename": "x.tsv"}, "b": {"filename": "x.tsv"}}}}}
     assert messages(xor_tydi_filenames, files) == [
         (("data", "xor_tydi", "files", "b", "filename"), "'x.tsv' is also the filename of data.xor_tydi.files.a")]
+
+
+def test_onnx_runtime_backends_refuse_bf16_and_fp16():
+    assert messages(encoding_backend, {"encoding": {"backend": "onnxruntime-int8", "precision": "bf16"}}) == [
+        (("encoding", "precision"), "bf16 needs backend torch; onnxruntime-int8 computes in fp32 or int8 (precision auto or fp32)")]
+    for backend, precision in [("onnxruntime", "fp32"), ("torch", "fp16"), ("auto", "bf16"), ("onnxruntime", "auto")]:
+        assert messages(encoding_backend, {"encoding": {"backend": backend, "precision": precision}}) == []
 
 
 def test_malformed_sections_are_left_to_the_schema():

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers.script_runner import Job, NamedList, record, run_script
+from tests.helpers.script_runner import Job, NamedList, run_script
 from tests.helpers.tiny_models import LONG, SHORT
+from xqg.settings.sections import EncodingSettings
+
+ENCODING = EncodingSettings(batch_size=4, precision="fp32", backend="torch", passage_shards=1, threads=1)
 
 
 def test_encode_generated_queries_rule_writes_every_declared_file_and_logs_truncation(tmp_path, tiny_bert):
@@ -21,7 +24,7 @@ def test_encode_generated_queries_rule_writes_every_declared_file_and_logs_trunc
             "max_query_length": 8, "max_passage_length": 16}
     log = tmp_path / "encode_generated_queries.log"
     job = Job(input=NamedList(model=[tiny_bert], generated=str(generated)), output=NamedList(**outputs),
-              params=NamedList(model=tiny_bert, spec=spec, encoding=record(batch_size=4, precision="fp32"), samples=2),
+              params=NamedList(model=tiny_bert, spec=spec, encoding=ENCODING, samples=2),
               log=NamedList(str(log)), threads=1)
     run_script("encode_generated_queries", job)
     for path in outputs.values():

@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 from tests.helpers.rule_inputs import HEADER
-from tests.helpers.script_runner import Job, NamedList, record, run_script
+from tests.helpers.script_runner import Job, NamedList, run_script
 from tests.helpers.tiny_models import LONG, SHORT
 from xqg.formats import InputFormatError
+from xqg.settings.sections import EncodingSettings
+
+ENCODING = EncodingSettings(batch_size=4, precision="fp32", backend="torch", passage_shards=1, threads=1)
 
 
 def test_encode_passages_rule_on_an_empty_corpus_names_the_file(tmp_path):
@@ -17,7 +20,7 @@ def test_encode_passages_rule_on_an_empty_corpus_names_the_file(tmp_path):
     corpus.write_text(HEADER, encoding="utf-8")
     job = Job(input=NamedList(model=[], corpus=str(corpus)),
               output=NamedList(vectors=str(tmp_path / "shard~0.npy"), ids=str(tmp_path / "shard~0.ids.txt")),
-              params=NamedList(model="unused", spec={}, encoding=record(batch_size=4, precision="fp32"), num_shards=1),
+              params=NamedList(model="unused", spec={}, encoding=ENCODING, num_shards=1),
               log=NamedList(str(tmp_path / "encode.log")), wildcards=NamedList(shard="0"))
     # refused before the model ("unused") is loaded
     with pytest.raises(InputFormatError, match=rf"^{corpus}: no passages in shard 1 of 1 \(0 passages in all\)"):
@@ -31,7 +34,7 @@ def _encode_passages_job(tmp_path, model, corpus_text: str) -> Job:
             "max_query_length": 8, "max_passage_length": 16}
     return Job(input=NamedList(model=[model], corpus=str(corpus)),
                output=NamedList(vectors=str(tmp_path / "shard~0.npy"), ids=str(tmp_path / "shard~0.ids.txt")),
-               params=NamedList(model=model, spec=spec, encoding=record(batch_size=4, precision="fp32"), num_shards=1),
+               params=NamedList(model=model, spec=spec, encoding=ENCODING, num_shards=1),
                log=NamedList(str(tmp_path / "encode_passages.log")), wildcards=NamedList(shard="0"), threads=1)
 
 

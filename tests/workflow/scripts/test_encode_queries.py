@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers.script_runner import Job, NamedList, record, run_script
+from tests.helpers.script_runner import Job, NamedList, run_script
 from tests.helpers.tiny_models import LONG, SHORT
+from xqg.settings.sections import EncodingSettings
+
+ENCODING = EncodingSettings(batch_size=4, precision="fp32", backend="torch", passage_shards=1, threads=1)
 
 
 def test_encode_queries_rule_logs_truncation_per_query_set(tmp_path, tiny_bert):
@@ -25,7 +28,7 @@ def test_encode_queries_rule_logs_truncation_per_query_set(tmp_path, tiny_bert):
     outputs = {f"fi/{name}": str(tmp_path / f"{name}.npy") for name in ("clean", "typo~1")}
     outputs |= {f"ids~fi/{name}": str(tmp_path / f"{name}.ids.txt") for name in ("clean", "typo~1")}
     job = Job(input=NamedList(model=[tiny_bert], clean=str(dev), attacked=[str(attacked)]), output=NamedList(**outputs),
-              params=NamedList(model=tiny_bert, spec=spec, encoding=record(batch_size=4, precision="fp32")),
+              params=NamedList(model=tiny_bert, spec=spec, encoding=ENCODING),
               log=NamedList(str(log)), wildcards=NamedList(backbone="tiny", regime="zero-shot"), threads=1)
     run_script("encode_queries", job)
     text = log.read_text(encoding="utf-8")
