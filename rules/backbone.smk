@@ -64,7 +64,7 @@ rule train_retriever:
         benchmark_path("train_retriever", "{backbone}", "{regime}")
     conda:
         "../envs/xqg.yaml"
-    threads: SETTINGS.encoding.threads
+    threads: SETTINGS.retriever_training.threads
     resources:
         gpu=1,
         mem_mb=64000,

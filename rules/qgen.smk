@@ -16,7 +16,7 @@ rule train_generator:
         benchmark_path("train_generator", "{generator}")
     conda:
         "../envs/xqg.yaml"
-    threads: SETTINGS.encoding.threads
+    threads: lambda wc: generator_config(wc.generator).training.threads
     resources:
         gpu=1,
         mem_mb=64000,

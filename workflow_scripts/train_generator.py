@@ -30,7 +30,8 @@ with rule_log(snakemake.log[0]) as log:
     config = GeneratorTrainingConfig(
         architecture=snakemake.params.architecture,
         prompt_style=snakemake.params.prompt_style,
-        **snakemake.params.training._asdict(),  # xqg.settings.sections.GeneratorTrainingSettings
+        # xqg.settings.sections.GeneratorTrainingSettings; its threads are the job's (snakemake.threads)
+        **{key: value for key, value in snakemake.params.training._asdict().items() if key != "threads"},
     )
     train_pairs, dev_pairs = pairs(snakemake.input.pairs_train), pairs(snakemake.input.pairs_dev)
     # What the maximum lengths cut off, per file: each distinct passage prompt, every target question

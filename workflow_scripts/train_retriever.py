@@ -21,6 +21,7 @@ KEEP_WORK = snakemake.config["storage"]["keep_training_checkpoints"]
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.training._asdict()  # xqg.settings.sections.RetrieverTrainingSettings
     del settings["hard_negatives"]  # rule mine_hard_negatives's
+    del settings["threads"]  # the job's threads: snakemake.threads
     if settings["precision"] == "auto":
         # fp16 on GPU as in the paper; fp32 on CPU, where bf16 autocast made backward passes ~20x slower
         settings["precision"] = "fp16" if resolve_device("auto").type == "cuda" else "fp32"

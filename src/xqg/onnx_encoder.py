@@ -303,12 +303,17 @@ def open_encoder(spec: EncoderSpec, backend: Backend, batch_size: int, *, thread
     onnx_path = ensure_export(spec.model, ExportSettings.for_spec(spec, backend, weight_type=weight_type), cache_dir)
     session = load_session(str(onnx_path), _threads(threads))
     tokenizer = load_tokenizer(spec.model)
-    log.info("encoding with %s (%s)", backend, onnx_path)
+    _log_once(f"encoding with {backend} ({onnx_path})")
 
     def encode(texts: Sequence[str], max_length: int, bar) -> np.ndarray:
         return encode_prepared(session, tokenizer, texts, max_length, batch_size=batch_size, bar=bar)
 
     return Encoder(label=backend, dim=session.get_outputs()[0].shape[-1], encode_prepared=encode)
+
+
+@functools.lru_cache(maxsize=None)
+def _log_once(message: str) -> None:
+    log.info("%s", message)
 
 
 def encode_prepared(session, tokenizer, texts: Sequence[str], max_length: int, *, batch_size: int, bar=None) -> np.ndarray:

@@ -5,6 +5,7 @@ cached."""
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -217,8 +218,14 @@ def _quantize(source: Path, target: Path, weight_type: str, *, fp32_in_features:
     shapes = {init.name: tuple(init.dims) for init in graph.initializer}
     keep_fp32 = [node.name for node in graph.node
                  if node.op_type == "MatMul" and len(shapes.get(node.input[1], ())) == 2 and shapes[node.input[1]][0] == fp32_in_features]
-    quantize_dynamic(
-        str(source), str(target), weight_type=QuantType.QInt8 if weight_type == "int8" else QuantType.QUInt8, per_channel=True,
-        op_types_to_quantize=["MatMul"], nodes_to_exclude=keep_fp32,
-        extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser logs a line per tensor, and generic advice, on the root logger (the rule's log)
+    try:
+        quantize_dynamic(
+            str(source), str(target), weight_type=QuantType.QInt8 if weight_type == "int8" else QuantType.QUInt8, per_channel=True,
+            op_types_to_quantize=["MatMul"], nodes_to_exclude=keep_fp32,
+            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        root.setLevel(level)

@@ -263,8 +263,8 @@ def test_killed_rerun_from_scratch_gives_identical_tables(study, tmp_path):
     second = tmp_path / "second"
     second.mkdir()
     shutil.copytree(workdir / "resources", second / "resources")  # the converted backbone
-    # --cores 2 as the first run: on AVX-512 CPUs torch's fp32 training kernels round differently with 1 and
-    # 2 threads (trained weights differ in the last bits), and jobs take their thread count from --cores
+    # Training jobs run single-threaded (retriever_training.threads, generators.*.training.threads: 1), the
+    # one bitwise-reproducible setting on CPU, so the tables cannot depend on --cores
     args = [*SNAKEMAKE, "--directory", str(second), "--snakefile", str(ROOT / "Snakefile"), "--cores", "2",
             "--configfile", str(CI_CONFIG), "--workflow-profile", str(ROOT / "profiles" / "local")]
     env = {**os.environ, "PYTHONHASHSEED": "0"}

@@ -153,6 +153,7 @@ class RetrieverTrainingSettings(NamedTuple):
     seed: int
     checkpoint_every: int
     freeze_embeddings: bool
+    threads: int  # the job's threads (rule train_retriever), not a TrainingConfig field
     hard_negatives: HardNegativeSettings
 
 
@@ -173,6 +174,7 @@ class GeneratorTrainingSettings(NamedTuple):
     precision: str
     weight_decay: float
     log_every: int
+    threads: int  # the job's threads (rule train_generator), not a GeneratorTrainingConfig field
 
 
 class GeneratorSettings(NamedTuple):

@@ -60,10 +60,11 @@ def test_retriever_training_keys_and_defaults_are_those_of_training_config():
     from xqg.retriever.bi_encoder import TrainingConfig
 
     keys = PROPS["retriever_training"]["properties"]
-    assert set(keys) - {"hard_negatives"} <= {f.name for f in fields(TrainingConfig)}
+    assert set(keys) - {"hard_negatives", "threads"} <= {f.name for f in fields(TrainingConfig)}
     expected = {k: v for k, v in dataclass_defaults(TrainingConfig).items() if k in keys}
     expected["precision"] = "auto"  # resolved by the job: fp16 on GPU, fp32 on CPU (TrainingConfig: fp32)
-    assert defaults(keys) == expected | {"hard_negatives": {}}
+    # hard_negatives is rule mine_hard_negatives's; threads the training job's (1: bitwise reproducible)
+    assert defaults(keys) == expected | {"hard_negatives": {}, "threads": 1}
 
 
 def test_generator_training_keys_and_defaults_are_those_of_generator_training_config():
@@ -72,8 +73,9 @@ def test_generator_training_keys_and_defaults_are_those_of_generator_training_co
     generator = PROPS["generators"]["additionalProperties"]
     keys = generator["properties"]["training"]["properties"]
     expected = dataclass_defaults(GeneratorTrainingConfig)
-    assert set(keys) == set(expected) - {"architecture", "prompt_style"}
-    assert defaults(keys) == {k: v for k, v in expected.items() if k in keys}
+    # the generator's own keys are not here; threads are the training job's (1: bitwise reproducible)
+    assert set(keys) == set(expected) - {"architecture", "prompt_style"} | {"threads"}
+    assert defaults(keys) == {k: v for k, v in expected.items() if k in keys} | {"threads": 1}
     trained = next(part["then"] for part in generator["allOf"] if part["if"]["properties"]["type"] == {"const": "trained"})
     assert trained["properties"]["architecture"]["default"] == expected["architecture"]
     assert trained["properties"]["prompt_style"]["default"] == expected["prompt_style"]

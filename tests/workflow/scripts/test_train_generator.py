@@ -25,7 +25,7 @@ def test_train_generator_rule_removes_its_work_folder_and_logs_truncation(tmp_pa
     out.parent.mkdir(parents=True)
     log = tmp_path / "train_generator.log"
     training = record(learning_rate=1e-3, batch_size=4, gradient_accumulation_steps=1, max_steps=2, eval_every=1,
-                      max_input_length=24, seed=1)
+                      max_input_length=24, seed=1, threads=1)
     job = Job(input=NamedList(corpus=str(corpus), pairs_train=str(pairs["train"]), pairs_dev=str(pairs["dev"])),
               output=NamedList(str(out)), log=NamedList(str(log)), threads=1,
               params=NamedList(base=base, architecture="seq2seq", prompt_style="text", training=training, checkpoints=str(work)))

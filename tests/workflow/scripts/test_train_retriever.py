@@ -25,7 +25,7 @@ def test_train_retriever_rule_names_the_files_when_nothing_is_left_to_train_on(t
     job = Job(input=NamedList(corpus=str(corpus), questions=str(questions), qrels=str(qrels), negatives=str(negatives)),
               output=NamedList(str(tmp_path / "model")), log=NamedList(str(tmp_path / "train.log")),
               params=NamedList(model="unused", spec={}, checkpoints=str(tmp_path / "work"),
-                               training=record(precision="fp32", negatives_per_query=1,
+                               training=record(precision="fp32", negatives_per_query=1, threads=1,
                                                hard_negatives=record(mode="positive_passage", depth=30))))
     with pytest.raises(ValueError, match=rf"^{negatives}, {corpus}: .*p9"):
         run_script("train_retriever", job)
@@ -61,7 +61,7 @@ def _retriever_job(tmp_path: Path, model: str, keep: bool) -> tuple[Job, Path, P
     out.parent.mkdir(parents=True)
     log = tmp_path / "train_retriever.log"
     training = record(learning_rate=1e-3, batch_size=4, negatives_per_query=1, epochs=1, max_steps=2, warmup_ratio=0.0,
-                      temperature=1.0, precision="fp32", seed=1, checkpoint_every=1,
+                      temperature=1.0, precision="fp32", seed=1, checkpoint_every=1, threads=1,
                       hard_negatives=record(mode="positive_passage", depth=30))
     spec = {"pooling": "mean", "query_prefix": "", "passage_prefix": "", "normalize": False,
             "max_query_length": 8, "max_passage_length": 16}
