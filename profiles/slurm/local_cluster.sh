@@ -14,9 +14,9 @@
 # slurm.conf goes to Slurm's default path (/etc/slurm/slurm.conf): with SLURM_CONF elsewhere, srun inside
 # a batch job (Snakemake's job step) cannot find its configuration. An existing slurm.conf that this
 # script did not write is never touched. State, logs and PID files live in $XQG_SLURM_STATE
-# (default /tmp/xqg-slurm). The node declares the machine's CPUs and memory; slurmd takes them as
-# declared (SlurmdParameters=config_overrides), so a job may ask for more memory than the machine has,
-# as the profile's full-study requests do: the cluster schedules, it does not enforce.
+# (default /tmp/xqg-slurm). The node has the machine's CPUs and memory and no GPUs, so the profile's
+# full-study requests (GPUs, up to 96 GB) are lowered on the command line for it, as on any CPU-only
+# cluster: --set-resources RULE:gpu=0 RULE:mem_mb=2000 (tests/workflow/test_end_to_end.py shows how).
 set -euo pipefail
 
 STATE=${XQG_SLURM_STATE:-/tmp/xqg-slurm}
@@ -49,7 +49,6 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-SlurmdParameters=config_overrides
 StateSaveLocation=$STATE/ctld
 SlurmdSpoolDir=$STATE/spool
 SlurmctldPidFile=$STATE/slurmctld.pid
@@ -70,6 +69,7 @@ start() {
     command -v slurmctld >/dev/null || die "slurmctld not found: run '$0 install' first"
     mkdir -p "$STATE"
     if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+        mkdir -p /run/munge && chown munge:munge /run/munge 2>/dev/null || true  # absent where systemd is not running
         munged --force 2>"$STATE/munged.err" || die "munged failed: $(cat "$STATE/munged.err")"
         # munged writes its own PID file; remember that this script started it
         for pidfile in /run/munge/munged.pid /var/run/munge/munged.pid; do

@@ -109,3 +109,28 @@ def test_grouped_search_equals_one_search_per_group_bit_for_bit():
     for queries, (scores, rankings) in zip(groups, grouped, strict=True):
         alone_scores, alone_rankings = search_shards(queries, iter(shards), config)
         assert scores.tobytes() == alone_scores.tobytes() and rankings == alone_rankings
+
+
+def _gpus() -> int:
+    import faiss
+
+    return faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+
+
+@pytest.mark.skipif(_gpus() > 0, reason="this faiss build sees a GPU: the GPU search test below runs instead")
+def test_gpu_search_without_a_gpu_is_an_error_naming_the_remedy():
+    queries, passages = _data()
+    with pytest.raises(RuntimeError, match="search.use_gpu is set but this faiss build sees no GPU"):
+        search_shards(queries, [([f"p{i}" for i in range(len(passages))], passages)], SearchConfig(depth=10, use_gpu=True))
+
+
+@pytest.mark.skipif(_gpus() == 0, reason="no GPU visible to faiss (install faiss-gpu: make install-gpu, on a CUDA machine)")
+def test_gpu_exact_search_equals_cpu():
+    queries, passages = _data(n=5000, q=50, dim=64)
+    ids = [f"p{i}" for i in range(len(passages))]
+    shards = [(ids[:2500], passages[:2500]), (ids[2500:], passages[2500:])]
+    cpu_scores, cpu = search_shards(queries, shards, SearchConfig(depth=100))
+    gpu_scores, gpu = search_shards(queries, shards, SearchConfig(depth=100, use_gpu=True))
+    np.testing.assert_allclose(gpu_scores, cpu_scores, rtol=1e-4, atol=1e-4)
+    # rankings agree up to near-ties (GPU and CPU sum in different orders): the top-10 sets, nearly every query
+    assert sum(set(g[:10]) == set(c[:10]) for g, c in zip(gpu, cpu)) >= 0.95 * len(cpu)

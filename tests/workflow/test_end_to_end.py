@@ -1,8 +1,9 @@
 """One small end-to-end run of the embedded default (tests/configs/ci.yaml), then what users rely on:
 the tables and figures exist and hold real numbers, a rerun does nothing, one language runs alone,
 changing alpha reruns only fusion and what follows, the report builds, every rule's memory peak stays
-under the bound the README states, and a second run from scratch on one core, killed mid-way and
-resumed, gives byte-identical tables."""
+under the bound the README states, and a second run from scratch, interrupted and resumed, gives
+byte-identical tables: through profiles/slurm on a real SLURM cluster where one is available (a job
+cancelled with scancel, the controller killed), else locally (the controller killed)."""
 
 import base64
 import json
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from tests.helpers.paths import CONFIGS, ROOT
+from tests.helpers.slurm_cluster import cluster_available, running_jobs, slurm_cluster
 from tests.helpers.snakemake_runner import SNAKEMAKE, planned_jobs, snakemake
 
 CI_CONFIG = CONFIGS / "ci.yaml"
@@ -256,6 +258,8 @@ def test_one_language_alone_keeps_the_whole_study_tables(study):
     assert config["select"]["languages"] == ["te"]
 
 
+@pytest.mark.skipif(cluster_available(), reason="a SLURM cluster is available: the SLURM test below kills a rerun's "
+                    "controller, resumes and compares the tables, as this test does locally (one second run is enough)")
 def test_killed_rerun_from_scratch_gives_identical_tables(study, tmp_path):
     """Determinism and interruption together: a second run from scratch, killed while it generates or
     encodes, then resumed, ends in byte-identical tables."""
@@ -285,3 +289,72 @@ def test_killed_rerun_from_scratch_gives_identical_tables(study, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     for name in DETERMINISTIC_OUTPUTS:
         assert (results(second) / name).read_bytes() == (results(workdir) / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    with slurm_cluster() as missing:
+        if missing:
+            pytest.skip(missing)
+        yield
+
+
+def slurm_args(workdir: Path) -> list[str]:
+    """The study through profiles/slurm on the test cluster: one node, no GPU, no accounting.
+
+    The profile's GPU rules ask for no GPU and every rule for 2 GB (the node has neither GPUs nor the
+    full study's memory); no retries, so that a cancelled job fails the run; squeue for job status
+    (sacct needs accounting, which the test cluster has not)."""
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text(encoding="utf-8"))
+    overrides = [f"{rule}:{key}={value}" for rule in profile["set-resources"] for key, value in (("gpu", 0), ("mem_mb", 2000))]
+    return [*SNAKEMAKE, "--directory", str(workdir), "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(CI_CONFIG),
+            "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--slurm-status-command", "squeue", "--slurm-no-account",
+            "--slurm-init-seconds-before-status-checks", "1", "--retries", "0", "--jobs", "2",
+            "--default-resources", "mem_mb=2000", "runtime=60", "gpu=0", "--set-resources", *overrides]
+
+
+def _wait_for_running_job(process: subprocess.Popen, rules: tuple[str, ...], timeout: float = 3600) -> tuple[str, str] | None:
+    """(SLURM job id, rule) of the first running job of one of ``rules``; None if the run ends first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        for job_id, comment in running_jobs().items():
+            rule = comment.removeprefix("rule_").split("_wildcards_")[0]
+            if rule in rules:
+                return job_id, rule
+        time.sleep(1)
+    return None
+
+
+def test_slurm_run_cancelled_job_and_killed_controller_then_the_local_tables(study, slurm, tmp_path):
+    """The CI study submitted through profiles/slurm to a real scheduler, with two faults: a job cancelled
+    with scancel fails the run (Snakemake names the rule and the SLURM job); the rerun's controller is
+    then killed (SIGKILL) and its jobs cancelled, as an admin would; after --unlock the same command
+    completes, and the tables are byte for byte those of the local run."""
+    workdir, _ = study
+    cluster_run = tmp_path / "slurm"
+    cluster_run.mkdir()
+    shutil.copytree(workdir / "resources", cluster_run / "resources")  # the converted backbone
+    args = slurm_args(cluster_run)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+
+    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    cancelled = _wait_for_running_job(first, ("train_generator", "train_retriever", "generate_queries"))
+    assert cancelled, f"no training or generation job ran long enough to be cancelled:\n{first.communicate()[0][-4000:]}"
+    subprocess.run(["scancel", cancelled[0]], check=True)
+    output, _ = first.communicate(timeout=3600)
+    assert first.returncode != 0, output[-4000:]
+    assert f"Error in rule {cancelled[1]}" in output and cancelled[0] in output, output[-4000:]
+
+    second = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    running = _wait_for_running_job(second, ("encode_passages", "encode_generated_queries", "encode_queries", "generate_queries"))
+    assert running, "the rerun ended before its controller could be killed"
+    os.killpg(second.pid, signal.SIGKILL)
+    second.wait()
+    subprocess.run(["scancel", "--user", str(os.getuid())], check=True)  # the killed controller's jobs
+    subprocess.run([*SNAKEMAKE, "--directory", str(cluster_run), "--snakefile", str(ROOT / "Snakefile"), "--unlock",
+                    "--configfile", str(CI_CONFIG)], check=True, capture_output=True, env=env)
+
+    final = subprocess.run(args, capture_output=True, text=True, env=env, timeout=3600)
+    assert final.returncode == 0, (final.stdout + final.stderr)[-4000:]
+    for name in DETERMINISTIC_OUTPUTS:
+        assert (results(cluster_run) / name).read_bytes() == (results(workdir) / name).read_bytes(), name
