@@ -11,10 +11,23 @@ runs each rule's script ``workflow_scripts/<rule>.py`` in-process as ``test_<rul
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
 # Plain asserts in the helpers (e.g. the attack invariants) report their values like a test's.
 pytest.register_assert_rewrite("tests.helpers")
+
+# One ONNX export cache for the whole session, inherited by the Snakemake runs the tests start: a second
+# study (SLURM, killed and resumed) reuses the first one's exports of the same weights instead of
+# exporting again (~30 s each). Safe: an export's key hashes the weights, the export settings and the
+# library versions (xqg.onnx_encoder.export_key).
+if "XQG_ONNX_CACHE" not in os.environ:
+    os.environ["XQG_ONNX_CACHE"] = tempfile.mkdtemp(prefix="xqg-test-onnx-")
+    atexit.register(shutil.rmtree, os.environ["XQG_ONNX_CACHE"], True)
 
 
 @pytest.fixture(scope="module")

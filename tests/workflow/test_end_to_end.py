@@ -302,15 +302,18 @@ def slurm():
 def slurm_args(workdir: Path) -> list[str]:
     """The study through profiles/slurm on the test cluster: one node, no GPU, no accounting.
 
-    The profile's GPU rules ask for no GPU and every rule for 2 GB (the node has neither GPUs nor the
-    full study's memory); no retries, so that a cancelled job fails the run; squeue for job status
+    The profile's GPU rules ask for no GPU, every rule for 2 GB and one CPU (the node has neither GPUs nor
+    the full study's memory and CPUs), with the local run's threads; no retries, so that a cancelled job fails the run; squeue for job status
     (sacct needs accounting, which the test cluster has not)."""
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text(encoding="utf-8"))
-    overrides = [f"{rule}:{key}={value}" for rule in profile["set-resources"] for key, value in (("gpu", 0), ("mem_mb", 2000))]
+    resources = [f"{rule}:{key}={value}" for rule, asked in profile["set-resources"].items()
+                 for key, value in (("gpu", 0), ("mem_mb", 2000), ("cpus_per_task", 1)) if key != "cpus_per_task" or key in asked]
+    threads = [f"{rule}=1" for rule in profile.get("set-threads", {})]  # as the local run: same threads, same bytes
     return [*SNAKEMAKE, "--directory", str(workdir), "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(CI_CONFIG),
             "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--slurm-status-command", "squeue", "--slurm-no-account",
             "--slurm-init-seconds-before-status-checks", "1", "--retries", "0", "--jobs", "2",
-            "--default-resources", "mem_mb=2000", "runtime=60", "gpu=0", "--set-resources", *overrides]
+            "--default-resources", "mem_mb=2000", "runtime=60", "gpu=0", "--set-resources", *resources,
+            "--set-threads", *threads]
 
 
 def _wait_for_running_job(process: subprocess.Popen, rules: tuple[str, ...], timeout: float = 3600) -> tuple[str, str] | None:
