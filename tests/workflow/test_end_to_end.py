@@ -302,12 +302,14 @@ def slurm():
 def slurm_args(workdir: Path) -> list[str]:
     """The study through profiles/slurm on the test cluster: one node, no GPU, no accounting.
 
-    The profile's GPU rules ask for no GPU, every rule for 2 GB and one CPU (the node has neither GPUs nor
-    the full study's memory and CPUs), with the local run's threads; no retries, so that a cancelled job fails the run; squeue for job status
+    Every rule asks for no GPU and 2 GB (rules and profile ask for up to 96 GB, the node has neither GPUs
+    nor that memory), one CPU where the profile asks for more, with the local run's threads; no retries, so that a cancelled job fails the run; squeue for job status
     (sacct needs accounting, which the test cluster has not)."""
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text(encoding="utf-8"))
-    resources = [f"{rule}:{key}={value}" for rule, asked in profile["set-resources"].items()
-                 for key, value in (("gpu", 0), ("mem_mb", 2000), ("cpus_per_task", 1)) if key != "cpus_per_task" or key in asked]
+    rules = {m.group(1) for path in [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]
+             for m in re.finditer(r"^(?:local)?rule (\w+):", path.read_text(encoding="utf-8"), re.M)}
+    resources = [f"{rule}:{key}={value}" for rule in sorted(rules) for key, value in (("gpu", 0), ("mem_mb", 2000))]
+    resources += [f"{rule}:cpus_per_task=1" for rule, asked in profile["set-resources"].items() if "cpus_per_task" in asked]
     threads = [f"{rule}=1" for rule in profile.get("set-threads", {})]  # as the local run: same threads, same bytes
     return [*SNAKEMAKE, "--directory", str(workdir), "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(CI_CONFIG),
             "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--slurm-status-command", "squeue", "--slurm-no-account",
