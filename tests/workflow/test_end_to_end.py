@@ -307,7 +307,7 @@ def slurm_args(workdir: Path) -> list[str]:
     (sacct needs accounting, which the test cluster has not)."""
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text(encoding="utf-8"))
     rules = {m.group(1) for path in [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]
-             for m in re.finditer(r"^(?:local)?rule (\w+):", path.read_text(encoding="utf-8"), re.M)}
+             for m in re.finditer(r"^\s*(?:local)?rule (\w+):", path.read_text(encoding="utf-8"), re.M)}
     resources = [f"{rule}:{key}={value}" for rule in sorted(rules) for key, value in (("gpu", 0), ("mem_mb", 2000))]
     resources += [f"{rule}:cpus_per_task=1" for rule, asked in profile["set-resources"].items() if "cpus_per_task" in asked]
     threads = [f"{rule}=1" for rule in profile.get("set-threads", {})]  # as the local run: same threads, same bytes
