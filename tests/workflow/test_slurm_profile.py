@@ -248,10 +248,12 @@ def test_job_reruns_its_rule_with_the_full_study_config(full_study, rule):
 
 
 def _threads(log: str, rule: str) -> int:
-    """The threads Snakemake gives a job, from its job summary (`rule NAME:` ... `threads: N`)."""
-    match = re.search(rf"^rule {rule}:\n(?:    .*\n)*?    threads: (\d+)$", log, re.MULTILINE)
-    assert match, f"no threads line for rule {rule} in the Snakemake log"
-    return int(match.group(1))
+    """The threads Snakemake gives a job, from its job summary (`rule NAME:` ... `threads: N`; Snakemake
+    prints no threads line for a one-thread job, e.g. training with its default of 1)."""
+    block = re.search(rf"^rule {rule}:\n((?:    .*\n)*)", log, re.MULTILINE)
+    assert block, f"no job summary for rule {rule} in the Snakemake log"
+    match = re.search(r"^    threads: (\d+)$", block.group(1), re.MULTILINE)
+    return int(match.group(1)) if match else 1
 
 
 @pytest.mark.parametrize("rule", sorted(GPU_REQUESTS))
