@@ -31,7 +31,7 @@ from xqg.torch_runtime import Precision, ResolvedPrecision, autocast, resolve_de
 from xqg.truncation import record_truncation
 
 Kind = Literal["query", "passage"]
-Backend = Literal["auto", "torch", "onnxruntime", "onnxruntime-int8"]
+BackendChoice = Literal["auto", "torch", "onnxruntime", "onnxruntime-int8"]  # resolved to onnx_encoder.Backend by open()
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class EncodingOptions:
     device: str = "auto"
     threads: int | None = None
     progress: bool = True
-    backend: Backend = "torch"
+    backend: BackendChoice = "torch"
     onnx_cache_dir: str | None = None  # ONNX Runtime backends: where exports are cached (None: beside the model)
     onnx_weight_type: Literal["int8", "uint8"] | None = None  # onnxruntime-int8: None picks by the CPU (VNNI: int8)
 
