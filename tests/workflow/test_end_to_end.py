@@ -28,6 +28,7 @@ LANGS = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
 DETERMINISTIC_OUTPUTS = ["table1.csv", "table1.scores.csv", "k_sweep.csv", "alpha_sweep.csv", "robustness.csv",
                          "robustness_by_group.csv", "robustness_summary.md", "outcomes.csv", "standard_measures.csv"]
 
+UNSAMPLED_JOB_S = 10  # a job this short may end before Snakemake's first memory sample
 MEMORY_BOUND_MB = 4000  # the bound the README states for every rule of the embedded default (measured peak: 3.2 GB)
 pytestmark = pytest.mark.slow
 
@@ -220,17 +221,24 @@ def results_config(workdir: Path) -> str:
 
 def test_every_rule_records_its_memory_peak_under_the_stated_bound(study):
     """Snakemake's benchmark files hold each job's peak resident memory (max_rss, MB): every rule that
-    ran has them, and no job exceeds the bound stated in the README."""
+    ran has them, and no job exceeds the bound stated in the README.
+
+    Snakemake samples memory once a second; a job that ends before its first sample, or whose process
+    is a zombie at that sample, records NA or 0. That is allowed only for jobs shorter than
+    UNSAMPLED_JOB_S, and every rule still needs one job with a real peak."""
     workdir, _ = study
     logs = workdir / "logs" / "ci"
     ran = {path.relative_to(logs).parts[0].removesuffix(".log") for path in logs.rglob("*.log")}
     peaks: dict[str, float] = {}
     for path in logs.rglob("*.benchmark.tsv"):
         rule = path.relative_to(logs).parts[0].removesuffix(".benchmark.tsv")
-        max_rss = pd.read_csv(path, sep="\t")["max_rss"]
-        assert max_rss.notna().all() and (max_rss > 0).all(), path
-        peaks[rule] = max(peaks.get(rule, 0.0), float(max_rss.max()))
+        record = pd.read_csv(path, sep="\t")
+        sampled = record["max_rss"].fillna(0) > 0
+        assert (sampled | (record["s"] < UNSAMPLED_JOB_S)).all(), f"{path}: no memory sample in a long job"
+        peaks[rule] = max(peaks.get(rule, 0.0), float(record["max_rss"].fillna(0).max()))
     assert ran and ran <= set(peaks), f"rules without benchmark files: {sorted(ran - set(peaks))}"
+    unsampled = sorted(rule for rule, peak in peaks.items() if peak <= 0)
+    assert not unsampled, f"rules without a single memory sample: {unsampled}"
     over = {rule: peak for rule, peak in peaks.items() if peak > MEMORY_BOUND_MB}
     assert not over, f"memory peaks over {MEMORY_BOUND_MB} MB: {over}"
 
