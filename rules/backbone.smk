@@ -47,15 +47,8 @@ rule mine_hard_negatives:
 
 rule train_retriever:
     input:
+        unpack(retriever_training_data),
         backbone=lambda wc: backbone_inputs(wc.backbone),
-        corpus=DATA_FILES["corpus"],
-        questions=lambda wc: (
-            DATA_FILES["english_train"]
-            if regime_training(wc.regime) == "english"
-            else DATA_FILES["train"]
-        ),
-        qrels=DATA_FILES["qrels_train"],
-        negatives=lambda wc: f"{R}/data/hard_negatives.{regime_training(wc.regime)}.json",
     output:
         directory(f"{R}/models/{{backbone}}/{{regime}}"),
     log:

@@ -313,6 +313,20 @@ def xor_file(name):
     return entry.path or f"{RES}/xor_tydi/{entry.filename}"
 
 
+def retriever_training_data(wc):
+    """A regime's training data: Tevatron's file for its split (retriever_training.data tevatron), or
+    the prepared questions, qrels and corpus with the mined BM25 negatives (rebuild)."""
+    split = regime_training(wc.regime)
+    if SETTINGS.retriever_training.data == "tevatron":
+        return {"training": xor_file("xor_train" if split == "multilingual" else "nq_train")}
+    return {
+        "corpus": DATA_FILES["corpus"],
+        "questions": DATA_FILES["english_train" if split == "english" else "train"],
+        "qrels": DATA_FILES["qrels_train"],
+        "negatives": f"{R}/data/hard_negatives.{split}.json",
+    }
+
+
 def xor_file_name(filename):
     """The key under data.xor_tydi.files of the file with this filename."""
     return next(

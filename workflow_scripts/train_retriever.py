@@ -7,7 +7,8 @@ from pathlib import Path
 from xqg.encoder_spec import EncoderSpec
 from xqg.file_errors import naming_files
 from xqg.formats import read_passages, read_qrels
-from xqg.retriever.bi_encoder import TrainingConfig, training_examples, with_hard_negatives
+from xqg.retriever.bi_encoder import TrainingConfig, TrainingExample, training_examples, with_hard_negatives
+from xqg.retriever.tevatron_data import read_tevatron_training
 from xqg.retriever.training import train_bi_encoder
 from xqg.retriever.training_data import read_training_queries
 from xqg.rule_logging import rule_log
@@ -22,35 +23,42 @@ with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.training._asdict()  # xqg.settings.sections.RetrieverTrainingSettings
     del settings["hard_negatives"]  # rule mine_hard_negatives's
     del settings["threads"]  # the job's threads: snakemake.threads
+    data = settings.pop("data")  # rebuild | tevatron
     if settings["precision"] == "auto":
         # fp16 on GPU as in the paper; fp32 on CPU, where bf16 autocast made backward passes ~20x slower
         settings["precision"] = "fp16" if resolve_device("auto").type == "cuda" else "fp32"
     config = TrainingConfig(**settings)
     spec = EncoderSpec(model=snakemake.params.model, **snakemake.params.spec)
-    passages = {p.id: (p.title, p.text) for p in read_passages(snakemake.input.corpus)}
-    queries = read_training_queries(snakemake.input.questions, read_qrels(snakemake.input.qrels))
-    with open(snakemake.input.negatives, encoding="utf-8") as handle:
-        negatives = json.load(handle)
-    with naming_files(snakemake.input.negatives, snakemake.input.corpus):  # a negative not in the corpus
-        examples = training_examples(
-            [(q.id, q.text) for q in queries],
-            passages,
-            {q.id: q.positives for q in queries},
-            negatives,
-        )
-    log.info("%d training examples from %d queries", len(examples), len(queries))
+    if data == "tevatron":  # the paper's data: each record brings its passages' text and its negatives
+        source, passage_source = snakemake.input.training, snakemake.input.training
+        examples = [TrainingExample(r.query, r.positives, r.negatives) for r in read_tevatron_training(source)]
+        log.info("%d training examples from Tevatron's %s", len(examples), source)
+    else:  # rebuild: qrels positives and the mined BM25 negatives, passages from the corpus
+        source, passage_source = snakemake.input.questions, snakemake.input.corpus
+        passages = {p.id: (p.title, p.text) for p in read_passages(snakemake.input.corpus)}
+        queries = read_training_queries(snakemake.input.questions, read_qrels(snakemake.input.qrels))
+        with open(snakemake.input.negatives, encoding="utf-8") as handle:
+            negatives = json.load(handle)
+        with naming_files(snakemake.input.negatives, snakemake.input.corpus):  # a negative not in the corpus
+            examples = training_examples(
+                [(q.id, q.text) for q in queries],
+                passages,
+                {q.id: q.positives for q in queries},
+                negatives,
+            )
+        log.info("%d training examples from %d queries", len(examples), len(queries))
     examples, dropped = with_hard_negatives(examples, config.negatives_per_query)
     if dropped:
         log.warning("%d training examples have no hard negative and are left out (negatives_per_query %d): %d remain",
                     dropped, config.negatives_per_query, len(examples))
     if not examples:
-        raise ValueError(f"{snakemake.input.questions}: no training example (a query with a positive passage in "
-                         f"{snakemake.input.qrels} and the corpus, and hard negatives in {snakemake.input.negatives})")
+        raise ValueError(f"{source}: no training example with a positive passage and "
+                         f"{config.negatives_per_query} hard negatives")
     # What the model's maximum lengths cut off, per file: every training query, every distinct passage
     tokenizer = load_tokenizer(spec.model)
     for source, what, texts, max_length in (
-        (snakemake.input.questions, "training queries", [spec.query_text(e.query) for e in examples], spec.max_query_length),
-        (snakemake.input.corpus, "training passages (positives and hard negatives)",
+        (source, "training queries", [spec.query_text(e.query) for e in examples], spec.max_query_length),
+        (passage_source, "training passages (positives and hard negatives)",
          list(dict.fromkeys(spec.passage_text(title, text) for e in examples for title, text in e.positives + e.negatives)),
          spec.max_passage_length),
     ):

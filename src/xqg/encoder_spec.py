@@ -52,16 +52,16 @@ def embed(model: torch.nn.Module, batch: dict[str, torch.Tensor], spec: EncoderS
     return vectors
 
 
-def load_encoder(model: str, *, local_files_only: bool = False):
-    """Load (tokenizer, model) safely: never trust_remote_code, weights from safetensors only."""
+def load_encoder(model: str, *, local_files_only: bool = False, what: str = "the encoder (backbones.*.model)"):
+    """Load (tokenizer, model) safely: never trust_remote_code, safetensors or checked pickle weights
+    (``xqg.checkpoints``). ``what`` names the model in errors."""
     from transformers import AutoModel, AutoTokenizer
 
+    from xqg.checkpoints import from_pretrained
+
     tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False, local_files_only=local_files_only)
-    encoder = AutoModel.from_pretrained(
-        model, trust_remote_code=False, use_safetensors=True, local_files_only=local_files_only, add_pooling_layer=False
-    ) if _is_bert_like(model, local_files_only) else AutoModel.from_pretrained(
-        model, trust_remote_code=False, use_safetensors=True, local_files_only=local_files_only
-    )
+    pooler = {"add_pooling_layer": False} if _is_bert_like(model, local_files_only) else {}
+    encoder = from_pretrained(AutoModel, model, what=what, local_files_only=local_files_only, **pooler)
     return tokenizer, encoder
 
 

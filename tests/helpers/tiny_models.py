@@ -86,3 +86,61 @@ def save_tiny_translation_models(root: Path) -> dict[str, str]:
     BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=32)).save_pretrained(root / "not-mt")
     return {"mt": str(root / "mt"), "sim": str(root / "sim"), "not-mt": str(root / "not-mt")}
+
+
+def as_pickle_checkpoint(folder: str | Path, shards: int = 1) -> str:
+    """Rewrite a saved model folder as the hub repositories that predate safetensors ship it: weights in
+    ``pytorch_model.bin`` (written with ``torch.save``, as transformers 5 always writes safetensors), or
+    in ``shards`` files with a ``pytorch_model.bin.index.json``, and no ``model.safetensors``."""
+    import json
+
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    state = load_file(folder / "model.safetensors")
+    (folder / "model.safetensors").unlink()
+    if shards == 1:
+        torch.save(state, folder / "pytorch_model.bin")
+        return str(folder)
+    names = sorted(state)
+    weight_map = {}
+    for shard in range(shards):
+        file = f"pytorch_model-{shard + 1:05d}-of-{shards:05d}.bin"
+        part = {name: state[name] for name in names[shard::shards]}
+        torch.save(part, folder / file)
+        weight_map.update(dict.fromkeys(part, file))
+    (folder / "pytorch_model.bin.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    return str(folder)
+
+
+def save_tiny_released_mt5(folder: str | Path) -> str:
+    """A tiny random mT5 laid out as ``ielabgroup/xor-tydi-docTquery-mt5-base`` ships: ``config.json``,
+    ``pytorch_model.bin``, a SentencePiece ``spiece.model``, ``tokenizer_config.json`` and
+    ``special_tokens_map.json``, and no ``tokenizer.json`` (so the tokenizer needs sentencepiece)."""
+    import io
+    import json
+
+    import sentencepiece
+    from transformers import MT5Config, MT5ForConditionalGeneration
+
+    from xqg.formats import read_questions
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [q.text for q in read_questions(ATTACK_EXAMPLES)] + [" ".join(WORDS)]
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts * 20), model_writer=model, vocab_size=400, hard_vocab_limit=False,
+        model_type="unigram", character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1, minloglevel=2)
+    (folder / "spiece.model").write_bytes(model.getvalue())
+    (folder / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "T5Tokenizer", "extra_ids": 0,
+                                                               "model_max_length": 512}))
+    (folder / "special_tokens_map.json").write_text(json.dumps({"eos_token": "</s>", "unk_token": "<unk>",
+                                                                 "pad_token": "<pad>"}))
+    processor = sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
+    torch.manual_seed(0)
+    config = MT5Config(vocab_size=processor.get_piece_size(), d_model=16, d_kv=4, d_ff=32, num_layers=1,
+                       num_decoder_layers=1, num_heads=2, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+                       tie_word_embeddings=False)
+    MT5ForConditionalGeneration(config).save_pretrained(folder)
+    return as_pickle_checkpoint(folder)

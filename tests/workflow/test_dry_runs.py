@@ -14,9 +14,9 @@ def test_full_study_dry_run_builds_the_whole_dag():
     # 2 backbones x 2 regimes; 16 passage shards; 1 generator (released mT5); 7 languages.
     # Main systems: plain + xQG (k=5, alpha=0.01); sweep (fine-tuned only): k = 1..4.
     assert jobs == {
-        "download_xor_tydi_file": 5,
+        "download_xor_tydi_file": 6,
         "prepare_xor_tydi": 1,
-        "mine_hard_negatives": 2,  # multilingual (XOR train) and english (NQ)
+        # no mine_hard_negatives: retriever_training.data tevatron trains on Tevatron's sets and their negatives
         "train_retriever": 4,
         "generate_queries": 16,
         "generation_quality": 1,
@@ -143,3 +143,18 @@ def test_embedded_default_skips_back_translation_with_a_reason(tmp_path):
     output = result.stdout + result.stderr
     assert "attack_queries" in output and "back_translate_queries" not in output
     assert "attacks: back_translation skipped: no MT model configured (attacks.model_paraphrase.model is null)" in output
+
+
+def test_the_full_study_trains_on_tevatrons_sets_and_rebuild_stays_an_option():
+    """Fine-tuned on Tevatron/xor-tydi, zero-shot on Tevatron/wikipedia-nq (the paper's data); with
+    retriever_training.data rebuild, on the prepared data and mined negatives instead."""
+    plan = snakemake("--dry-run", "--forceall", "--configfile", FULL).stdout
+    inputs = {}
+    for block in plan.split("rule train_retriever:")[1:]:
+        fields = dict(line.strip().split(": ", 1) for line in block.split("\n\n")[0].splitlines()[:3] if ": " in line)
+        inputs[fields["output"].split("/models/")[1]] = fields["input"]
+    assert inputs["mbert/fine-tuned"].startswith("resources/xor_tydi/xor-tydi-eng_span-train.jsonl.gz")
+    assert inputs["xlmr/zero-shot"].startswith("resources/xor_tydi/nq-train.jsonl.gz")
+    assert all("hard_negatives" not in line for line in inputs.values()), inputs
+    rebuild = planned_jobs("--configfile", FULL, "--config", "retriever_training={data: rebuild}")
+    assert rebuild["mine_hard_negatives"] == 2 and rebuild["download_xor_tydi_file"] == 5

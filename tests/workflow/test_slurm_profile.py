@@ -146,6 +146,8 @@ def _existing_inputs(workdir: Path) -> None:
     ]
     for name in data:
         _touch(workdir / R / "data" / name, t0)
+    for name in ("xor-tydi-eng_span-train.jsonl.gz", "nq-train.jsonl.gz"):  # Tevatron's sets: train_retriever's data
+        _touch(workdir / "resources" / "xor_tydi" / name, t0)
     for split in ("multilingual", "english"):
         _touch(workdir / R / "data" / f"hard_negatives.{split}.json", t0 + 60)
     model = workdir / R / "models" / "mbert" / "fine-tuned"

@@ -46,6 +46,7 @@ from tqdm.auto import tqdm
 
 from xqg.attacks.base import check_budget
 from xqg.attacks.query_set_attack import AttackedQuery, chrf
+from xqg.checkpoints import from_pretrained
 from xqg.formats import Question
 from xqg.torch_runtime import autocast, resolve_device, resolve_precision
 
@@ -201,8 +202,8 @@ def translation_scheme(tokenizer, model_name: str) -> str:
 
 
 def load_translator(model: str, *, device: str = "auto", precision: str = "auto") -> Translator:
-    """Load an NLLB or M2M100 model: never trust_remote_code, weights from safetensors only. The model
-    type is checked before any weights are read."""
+    """Load an NLLB or M2M100 model: never trust_remote_code, safetensors or checked pickle weights
+    (``xqg.checkpoints``). The model type is checked before any weights are read."""
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
     local = Path(model).is_dir()
@@ -213,8 +214,8 @@ def load_translator(model: str, *, device: str = "auto", precision: str = "auto"
     tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False, local_files_only=local)
     scheme = translation_scheme(tokenizer, model)
     torch_device = resolve_device(device)
-    network = AutoModelForSeq2SeqLM.from_pretrained(model, trust_remote_code=False, use_safetensors=True,
-                                                    local_files_only=local)
+    network = from_pretrained(AutoModelForSeq2SeqLM, model, what=f"config {CONFIG_KEY}.model {model!r}",
+                              local_files_only=local)
     return Translator(tokenizer, network.to(torch_device).eval(), scheme, torch_device,
                       resolve_precision(torch_device, precision), model)
 

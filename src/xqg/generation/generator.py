@@ -27,6 +27,7 @@ from typing import Literal
 
 import torch
 
+from xqg.checkpoints import from_pretrained
 from xqg.files import atomic_open
 from xqg.languages import LANGUAGE_INFO, check_language
 from xqg.generation.vocabulary import VocabularyMap
@@ -109,7 +110,8 @@ def tokenizer_eos_id(tokenizer) -> int:
 
 
 def load_generator(model_dir: str, *, prompt_style: PromptStyle | None = None, local_files_only: bool = False) -> LoadedGenerator:
-    """Load (tokenizer, model, vocabulary map, metadata): never trust_remote_code, safetensors weights only.
+    """Load (tokenizer, model, vocabulary map, metadata): never trust_remote_code, safetensors or checked
+    pickle weights (``xqg.checkpoints``).
 
     ``prompt_style`` overrides nothing for our own folders (their metadata says which style they were
     trained with; a mismatch is an error) and chooses the style for foreign models (default "text").
@@ -117,8 +119,8 @@ def load_generator(model_dir: str, *, prompt_style: PromptStyle | None = None, l
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False, local_files_only=local_files_only)
-    model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, trust_remote_code=False, use_safetensors=True,
-                                                  local_files_only=local_files_only)
+    model = from_pretrained(AutoModelForSeq2SeqLM, model_dir, what=f"the generator {model_dir!r} (generators.*.model)",
+                            local_files_only=local_files_only)
     model.eval()
     metadata = GeneratorMetadata.load(model_dir) if Path(model_dir).is_dir() else None
     if metadata is None:

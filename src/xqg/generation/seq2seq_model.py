@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from xqg.checkpoints import from_pretrained
 from xqg.generation.generator import GeneratorMetadata, LoadedGenerator, tokenizer_eos_id
 from xqg.generation.vocabulary import (build_vocabulary_map, collect_used_token_ids, remap_model_vocabulary,
                                        set_config_vocabulary_size)
@@ -39,7 +40,8 @@ def build_bert2bert(encoder_dir: str, decoder_layers: int, tokenizer) -> torch.n
     transform are freshly initialised; the output layer is tied to the decoder's input embeddings."""
     from transformers import AutoModel, BertConfig, BertLMHeadModel, EncoderDecoderModel
 
-    encoder = AutoModel.from_pretrained(encoder_dir, trust_remote_code=False, use_safetensors=True, add_pooling_layer=False)
+    encoder = from_pretrained(AutoModel, encoder_dir, what=f"the bert2bert encoder {encoder_dir!r} (generators.*.base)",
+                              add_pooling_layer=False)
     if encoder.config.model_type != "bert":
         raise ValueError(f"{encoder_dir}: bert2bert needs a BERT encoder folder, got model_type {encoder.config.model_type!r}")
     settings = encoder.config.to_dict()
@@ -69,7 +71,7 @@ def prepare_generator(base_model: str, config: GeneratorTrainingConfig, vocabula
     if config.architecture == "bert2bert":
         model = build_bert2bert(base_model, config.decoder_layers, tokenizer)
     else:
-        model = AutoModelForSeq2SeqLM.from_pretrained(base_model, trust_remote_code=False, use_safetensors=True)
+        model = from_pretrained(AutoModelForSeq2SeqLM, base_model, what=f"the generator base {base_model!r} (generators.*.base)")
     if model.config.decoder_start_token_id is None or model.config.pad_token_id is None:
         raise ValueError(f"{base_model}: the config needs decoder_start_token_id and pad_token_id")
     if model.config.eos_token_id is None:

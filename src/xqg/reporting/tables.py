@@ -17,20 +17,23 @@ from xqg.reporting.outcomes import (
     check_outcomes, generators, metric_name, ordered_languages, paired_p_value, regimes, select_system,
 )
 
-ReferenceNumbers = Mapping[str, Mapping[str, Mapping[str, float]]]  # {metric: {model: {lang: value}}}
+# {source: {regime: {metric: {model: {lang or avg: value}}}}}, e.g. the paper's and the public code's numbers
+ReferenceNumbers = Mapping[str, Mapping[str, Mapping[str, Mapping[str, Mapping[str, float]]]]]
 
 
 @dataclass(frozen=True)
 class Table1:
     """Table 1 in three forms that share rows: ``scores`` (numbers), ``display`` (two decimals plus
     significance marks), ``pvalues`` (one row per marked comparison), plus the caption and, where a
-    reference was configured, ``reference_delta`` (ours minus the reference, same layout as scores)."""
+    reference was configured, ``reference_delta`` (each cell beside each source's number, the difference
+    and a verdict: :func:`graded_against_reference`) with its caption."""
 
     scores: pd.DataFrame
     display: pd.DataFrame
     pvalues: pd.DataFrame
     caption: str
     reference_delta: pd.DataFrame | None = None
+    reference_caption: str = ""
 
 
 def _per_query_hits(rows: pd.DataFrame, what: str) -> dict[str, pd.Series]:
@@ -55,8 +58,7 @@ def table1(
     alpha: float,
     test: str = "mcnemar",
     correction: str = "holm",
-    reference: ReferenceNumbers | pd.DataFrame | None = None,
-    reference_regime: str = "fine-tuned",
+    reference: ReferenceNumbers | None = None,
     backbone_labels: Mapping[str, str] | None = None,
     generator_labels: Mapping[str, str] | None = None,
     level: float = 0.05,
@@ -119,12 +121,10 @@ def table1(
     pvalues["significant"] = pvalues["p_adjusted"] < level
     display = _display(scores, pvalues, languages)
     caption = _caption(datasets[0], scores, k, alpha, test, correction, level, len(pvalues))
-    delta = None
-    if reference is not None:
-        reference_table = (reference if isinstance(reference, pd.DataFrame)
-                           else reference_frame(reference, regime=reference_regime))
-        delta = with_reference(scores, reference_table)
-    return Table1(scores=scores, display=display, pvalues=pvalues, caption=caption, reference_delta=delta)
+    delta, reference_caption = (None, "") if reference is None else graded_against_reference(
+        scores, reference_frame(reference))
+    return Table1(scores=scores, display=display, pvalues=pvalues, caption=caption, reference_delta=delta,
+                  reference_caption=reference_caption)
 
 
 def _require_languages(hits: Mapping[str, pd.Series], languages: list[str], what: str) -> None:
@@ -178,33 +178,65 @@ def _caption(dataset, scores, k, alpha, test, correction, level, n_comparisons) 
     )
 
 
-def reference_frame(reference: ReferenceNumbers, *, regime: str = "fine-tuned") -> pd.DataFrame:
-    """Reference numbers from config, ``{metric: {model: {lang: value}}}``, as a scores-shaped table."""
-    rows = []
-    for metric, models in reference.items():
-        for model, values in models.items():
-            rows.append({"metric": metric, "regime": regime, "model": model,
-                         **{str(lang): float(v) for lang, v in values.items()}})
-    return pd.DataFrame(rows)
+# A reproduction is graded per cell by its distance to the reference in percentage points.
+VERDICT_BOUNDS = (("OK", 0.5), ("OKish", 2.0))  # |delta| <= 0.5: OK; <= 2: OKish; else FAIL
+NO_REFERENCE = "no reference"
 
 
-def with_reference(table: pd.DataFrame, reference_table: pd.DataFrame) -> pd.DataFrame:
-    """Per cell: our score minus the reference (e.g. the paper's), for the rows (metric, regime, model)
-    and columns (languages, avg) that the reference has; other cells are NaN."""
+def verdict(delta: float) -> str:
+    """OK (|delta| <= 0.5 point), OKish (<= 2), FAIL, or "no reference" (NaN)."""
+    if np.isnan(delta):
+        return NO_REFERENCE
+    return next((name for name, bound in VERDICT_BOUNDS if abs(delta) <= bound + 1e-9), "FAIL")
+
+
+def reference_frame(reference: ReferenceNumbers) -> pd.DataFrame:
+    """Reference numbers from config, ``{source: {regime: {metric: {model: {lang or avg: value}}}}}``, one
+    row per number: source, regime, metric, model, lang, reference."""
+    rows = [{"source": str(source), "regime": str(regime), "metric": str(metric), "model": str(model),
+             "lang": str(lang), "reference": float(value)}
+            for source, regimes_ in reference.items() for regime, metrics in regimes_.items()
+            for metric, models in metrics.items() for model, values in models.items()
+            for lang, value in values.items()]
+    return pd.DataFrame(rows, columns=["source", "regime", "metric", "model", "lang", "reference"])
+
+
+def graded_against_reference(table: pd.DataFrame, reference: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Every cell of ``table`` (scores: metric, regime, model, then languages and avg) beside each source's
+    number, their difference (ours minus the reference, points) and its verdict (:func:`verdict`), and a
+    caption that counts the verdicts per source and names the reference rows this table has no row for
+    (e.g. a backbone left out by ``select``). An error if no reference number matches any cell."""
     keys = ["metric", "regime", "model"]
-    for name, frame in (("table", table), ("reference", reference_table)):
-        if missing := [c for c in keys if c not in frame.columns]:
-            raise ValueError(f"{name} lacks column(s) {', '.join(missing)}")
-    values = [c for c in table.columns if c in reference_table.columns and c not in keys]
-    merged = table[keys + values].merge(reference_table[keys + values], on=keys, how="inner",
-                                        suffixes=("", " reference"))
-    if merged.empty:
+    if missing := [c for c in keys if c not in table.columns]:
+        raise ValueError(f"the table lacks column(s) {', '.join(missing)}")
+    columns = [c for c in table.columns if c not in keys and c not in ("backbone", "generator")]
+    cells = table.melt(id_vars=keys, value_vars=columns, var_name="lang", value_name="ours")
+    graded = cells.copy()
+    sources = list(dict.fromkeys(reference["source"]))
+    matched = pd.Series(False, index=reference.index)
+    for source in sources:
+        numbers = reference[reference["source"] == source]
+        merged = cells.merge(numbers.drop(columns="source"), on=[*keys, "lang"], how="left", validate="one_to_one")
+        graded[source] = merged["reference"].to_numpy()
+        graded[f"{source} \u0394"] = (merged["ours"] - merged["reference"]).to_numpy()
+        graded[f"{source} verdict"] = [verdict(d) for d in graded[f"{source} \u0394"]]
+        found = numbers.merge(cells[[*keys, "lang"]], on=[*keys, "lang"], how="left", indicator=True)
+        matched[numbers.index] = (found["_merge"] == "both").to_numpy()
+    if not matched.any():
         known = sorted(set(zip(table["metric"], table["regime"], table["model"])))
-        raise ValueError(f"no reference row matches a table row; table rows are {known}")
-    delta = merged[keys].copy()
-    for column in values:
-        delta[column] = merged[column] - merged[f"{column} reference"]
-    return delta
+        raise ValueError(f"no reference number matches a cell of the table; its rows (metric, regime, model) are {known}")
+    counts = "; ".join(
+        f"{source}: " + ", ".join(f"{(graded[f'{source} verdict'] == name).sum()} {name}"
+                                  for name in ("OK", "OKish", "FAIL"))
+        for source in sources)
+    caption = (f"Our score beside each reference (percentage points; \u0394 = ours \u2212 reference) and its verdict: "
+               f"OK |\u0394| <= {VERDICT_BOUNDS[0][1]:g}, OKish <= {VERDICT_BOUNDS[1][1]:g}, FAIL beyond, "
+               f"'{NO_REFERENCE}' where the source reports no number. {counts}.")
+    unmatched = reference[~matched].drop_duplicates(["source", "regime", "metric", "model"])
+    if not unmatched.empty:
+        caption += " Reference rows with no row in this table: " + "; ".join(
+            f"{r.source}: {r.metric}, {r.regime}, {r.model}" for r in unmatched.itertuples()) + "."
+    return graded, caption
 
 
 # --- writers -----------------------------------------------------------------------------------------
@@ -292,5 +324,5 @@ def write_table1(result: Table1, stem: str | os.PathLike) -> list[Path]:
         paths.append(path)
     if result.reference_delta is not None:
         paths += write_table(result.reference_delta, stem.with_name(f"{stem.name}.reference_delta"),
-                             "Our score minus the reference score (percentage points), per cell.")
+                             result.reference_caption)
     return paths

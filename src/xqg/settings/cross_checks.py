@@ -137,6 +137,11 @@ def regime_references(config: Mapping) -> Iterator[Problem]:
             if regime not in regimes:
                 yield Problem(("backbones", backbone, "checkpoints", regime),
                               f"{regime!r} is not a configured regime (regimes: {known})")
+    reference = _section(config, "reference_table")
+    for source, by_regime in (reference.items() if isinstance(reference, Mapping) else []):
+        for regime in (by_regime if isinstance(by_regime, Mapping) else []):
+            if regime not in regimes:
+                yield Problem(("reference_table", source, regime), f"{regime!r} is not a configured regime (regimes: {known})")
 
 
 def generator_bases(config: Mapping) -> Iterator[Problem]:
@@ -173,9 +178,29 @@ def encoding_backend(config: Mapping) -> Iterator[Problem]:
         yield Problem(("encoding", "precision"), f"{precision} needs backend torch; {backend} computes in fp32 or int8 (precision auto or fp32)")
 
 
+def tevatron_training_data(config: Mapping) -> Iterator[Problem]:
+    """Tevatron's training sets are XOR-TyDi and NQ files: they need the xor_tydi data source and, for
+    each trained regime, its file (xor_train for multilingual, nq_train for english)."""
+    if _section(config, "retriever_training", "data") != "tevatron":
+        return
+    key = ("retriever_training", "data")
+    if _section(config, "data", "source") != "xor_tydi":
+        yield Problem(key, "tevatron reads Tevatron's XOR-TyDi and NQ training files: it needs data.source xor_tydi "
+                           "(the embedded data has none; use rebuild)")
+        return
+    files = _section(config, "data", "xor_tydi", "files") or {}
+    regimes = _section(config, "regimes")
+    trained = {spec.get("train") for spec in (regimes.values() if isinstance(regimes, Mapping) else [])
+               if isinstance(spec, Mapping)}
+    if "multilingual" in trained and not isinstance(files.get("xor_train"), Mapping):
+        yield Problem(("data", "xor_tydi", "files", "xor_train"),
+                      "missing: retriever_training.data tevatron trains the multilingual regime on Tevatron/xor-tydi "
+                      "(eng_span/train JSONL)")
+
+
 CHECKS: tuple[Callable[[Mapping], Iterator[Problem]], ...] = (
     trust_remote_code, generated_queries, recall_cutoffs, selection, attack_names, chrf_bounds, measures, regime_references,
-    generator_bases, xor_tydi_filenames, encoding_backend,
+    generator_bases, xor_tydi_filenames, encoding_backend, tevatron_training_data,
 )
 
 

@@ -14,6 +14,10 @@ hours later in a job. So every configured local path is checked before the DAG i
   of a Hugging Face hub id, ``org/name`` (or a legacy bare ``name``), and is not looked up: that would
   need the network, and the job resolves it (from the cache when offline).
 
+An existing local model folder must hold weights (safetensors, or ``pytorch_model.bin`` that torch's
+restricted unpickler accepts: ``xqg.checkpoints``), so that a folder without weights, or with a pickle
+that could run code, stops the run here, naming its config key, instead of inside a job.
+
 Relative paths are resolved under the working directory, as Snakemake and the jobs resolve them.
 """
 
@@ -24,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from xqg.checkpoints import weights_problem
 from xqg.settings.config_paths import BACKBONE_REFERENCE, escapes_working_directory
 from xqg.settings.problems import KeyPath, Problem
 
@@ -53,7 +58,7 @@ def model_reference_problem(value: str, workdir: Path, local_roots: set[str]) ->
     """Why ``value`` is neither an existing local model folder nor a hub id, or None."""
     path = _resolve(value, workdir)
     if path.exists():
-        return None if path.is_dir() else f"{value!r} is a file; a local model is a folder"
+        return weights_problem(path) if path.is_dir() else f"{value!r} is a file; a local model is a folder"
     if _reads_as_path(value, workdir, local_roots):
         return f"no such local folder {value!r} (resolved under {workdir})"
     if is_hub_id(value):
@@ -136,7 +141,7 @@ def local_path_problems(config: Mapping, workdir: str | Path) -> list[Problem]:
             message = _file_problem(value, workdir, "a local file")
         elif kind == "folder":
             path = _resolve(value, workdir)
-            message = None if path.is_dir() else (
+            message = weights_problem(path) if path.is_dir() else (
                 f"no such local folder {value!r} (source: local; resolved under {workdir})" if not path.exists()
                 else f"{value!r} is a file; a local model is a folder")
         elif kind == "hub":

@@ -154,6 +154,7 @@ class RetrieverTrainingSettings(NamedTuple):
     checkpoint_every: int
     freeze_embeddings: bool
     threads: int  # the job's threads (rule train_retriever), not a TrainingConfig field
+    data: str  # rebuild | tevatron: where the training examples come from, not a TrainingConfig field
     hard_negatives: HardNegativeSettings
 
 
@@ -343,7 +344,7 @@ class Settings(NamedTuple):
     attacks: AttackSettings
     evaluation: EvaluationSettings
     statistics: StatisticsSettings
-    reference_table: FrozenDict | None  # metric -> model -> language or avg -> value
+    reference_table: FrozenDict | None  # source -> regime -> metric -> model -> language or avg -> value
     select: SelectSettings
     storage: StorageSettings
     labels: LabelSettings  # null in the config: no labels

@@ -10,9 +10,6 @@ passages would be mostly wrong.
 from __future__ import annotations
 
 import ast
-import gzip
-import io
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import NamedTuple
 from tqdm import tqdm
 
 from xqg.formats import InputFormatError
+from xqg.retriever.tevatron_data import iter_tevatron, open_text
 
 
 class EnglishQuery(NamedTuple):
@@ -34,18 +32,12 @@ class NoPositivesError(ValueError):
     """The English training file has questions but no positive passages."""
 
 
-def _open_text(path: Path):
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def read_nq_qa_csv(path: str | os.PathLike) -> list[tuple[str, tuple[str, ...]]]:
     """Read DPR's ``nq-{train,dev}.qa.csv``: no header, ``question<TAB>answers`` a line, the answers a
     Python list literal (``['Wilhelm Conrad Röntgen']``; DPR itself ``eval``s it: here
     ``ast.literal_eval``, which runs no code)."""
     rows = []
-    with _open_text(Path(path)) as handle:
+    with open_text(Path(path)) as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
@@ -67,38 +59,8 @@ def read_nq_qa_csv(path: str | os.PathLike) -> list[tuple[str, tuple[str, ...]]]
 
 def iter_tevatron_nq(path: str | os.PathLike) -> Iterator[EnglishQuery]:
     """Stream Tevatron/wikipedia-nq training JSONL (optionally .gz); negatives are ignored."""
-    seen: set[str] = set()
-    with _open_text(Path(path)) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputFormatError(path, number, None, f"malformed JSON ({error.msg})") from None
-            if not isinstance(record, dict):
-                raise InputFormatError(path, number, None, "expected a JSON object")
-            qid, query = record.get("query_id"), record.get("query")
-            if isinstance(qid, int) and not isinstance(qid, bool):
-                qid = str(qid)
-            for name, value in (("query_id", qid), ("query", query)):
-                if not isinstance(value, str) or not value.strip():
-                    raise InputFormatError(path, number, name, "missing, empty or not a string")
-            if qid in seen:
-                raise InputFormatError(path, number, "query_id", f"duplicate id {qid!r}")
-            seen.add(qid)
-            answers = record.get("answers", [])
-            if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-                raise InputFormatError(path, number, "answers", "expected a list of strings")
-            positives = record.get("positive_passages")
-            if not isinstance(positives, list):
-                raise InputFormatError(path, number, "positive_passages", "missing or not a list")
-            pairs = []
-            for k, p in enumerate(positives):
-                if not isinstance(p, dict) or not isinstance(p.get("text"), str):
-                    raise InputFormatError(path, number, f"positive_passages[{k}].text", "missing or not a string")
-                pairs.append((str(p.get("title") or ""), p["text"]))
-            yield EnglishQuery(qid, query.strip(), tuple(answers), tuple(pairs))
+    for record in iter_tevatron(path, require_positive=False):
+        yield EnglishQuery(record.query_id, record.query, record.answers, record.positives)
 
 
 def read_english_training(path: str | os.PathLike) -> list[EnglishQuery]:
@@ -108,7 +70,7 @@ def read_english_training(path: str | os.PathLike) -> list[EnglishQuery]:
     :class:`NoPositivesError` (it has no positive passages).
     """
     path = Path(path)
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         first = next((line for line in handle if line.strip()), "")
     if first.lstrip().startswith("{"):
         return list(tqdm(iter_tevatron_nq(path), desc="NQ training queries", unit="q", mininterval=10))

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers.outcome_tables import PLAIN, XQG, clean_rows, small_outcomes
 from xqg.reporting.tables import (
-    latex_escape, reference_frame, table1, to_latex, with_reference, write_table, write_table1,
+    graded_against_reference, latex_escape, reference_frame, table1, to_latex, verdict, write_table, write_table1,
 )
 
 
@@ -62,18 +62,33 @@ def test_table1_orders_regimes_and_requires_plain_rows():
         table1(pd.DataFrame(clean_rows(XQG, generator="neural", k=35, alpha=0.01)), k=35, alpha=0.01)
 
 
-def test_with_reference_gives_delta_per_cell():
+def test_graded_against_each_reference_source_per_cell():
     result = table1(small_outcomes(), k=35, alpha=0.01, backbone_labels={"mbert": "mBERT"},
                     generator_labels={"neural": "xQG"},
-                    reference={"R@2kt": {"mBERT": {"ar": 41.10, "fi": 52.23},
-                                         "mBERT + xQG": {"ar": 42.39}}})
-    delta = result.reference_delta.set_index("model")
-    assert delta.loc["mBERT", "ar"] == pytest.approx(50.0 - 41.10)
-    assert delta.loc["mBERT", "fi"] == pytest.approx(0.0 - 52.23)
-    assert delta.loc["mBERT + xQG", "ar"] == pytest.approx(75.0 - 42.39)
-    assert math.isnan(delta.loc["mBERT + xQG", "fi"])
-    with pytest.raises(ValueError, match="no reference row"):
-        with_reference(result.scores, reference_frame({"R@2kt": {"XLM-R": {"ar": 1.0}}}))
+                    reference={"paper": {"fine-tuned": {"R@2kt": {"mBERT": {"avg": 24.6}}}},
+                               "public-code": {"fine-tuned": {"R@2kt": {"mBERT": {"ar": 48.5, "fi": 5.0},
+                                                                        "mBERT + xQG": {"ar": 42.39}}},
+                                               "zero-shot": {"R@2kt": {"XLM-R": {"avg": 30.0}}}}})
+    graded = result.reference_delta[result.reference_delta["metric"] == "R@2kt"].set_index(["model", "lang"])
+    assert graded.loc[("mBERT", "ar"), "ours"] == 50.0 and graded.loc[("mBERT", "fi"), "ours"] == 0.0
+    cell = graded.loc[("mBERT", "avg")]  # ours 25.0: 0.4 from the paper's 24.6
+    assert cell["paper \u0394"] == pytest.approx(0.4) and cell["paper verdict"] == "OK"
+    assert graded.loc[("mBERT", "ar"), "public-code verdict"] == "OKish"  # +1.5
+    assert graded.loc[("mBERT", "fi"), "public-code verdict"] == "FAIL"  # -5
+    assert graded.loc[("mBERT + xQG", "ar"), "public-code \u0394"] == pytest.approx(75.0 - 42.39)
+    assert graded.loc[("mBERT + xQG", "fi"), "public-code verdict"] == "no reference"
+    assert math.isnan(graded.loc[("mBERT + xQG", "fi"), "public-code"])
+    assert len(result.reference_delta) == 2 * 2 * 3  # every cell of Table 1 (2 metrics x 2 rows x ar, fi, avg)
+    assert "paper: 1 OK, 0 OKish, 0 FAIL" in result.reference_caption
+    assert "public-code: R@2kt, zero-shot, XLM-R" in result.reference_caption  # no such row here: named
+    with pytest.raises(ValueError, match="no reference number matches"):
+        graded_against_reference(result.scores, reference_frame({"paper": {"fine-tuned": {"R@2kt": {"XLM-R": {"ar": 1.0}}}}}))
+
+
+@pytest.mark.parametrize(("delta", "expected"), [(0.0, "OK"), (-0.5, "OK"), (0.51, "OKish"), (-2.0, "OKish"),
+                                                 (2.01, "FAIL"), (float("nan"), "no reference")])
+def test_verdict_bounds(delta, expected):
+    assert verdict(delta) == expected
 
 
 def test_write_table_csv_md_tex(tmp_path):
@@ -97,7 +112,7 @@ def test_latex_escape_and_alignment():
 
 
 def test_write_table1_files(tmp_path):
-    result = table1(small_outcomes(), k=35, alpha=0.01, reference={"R@2kt": {"mbert": {"ar": 40.0}}})
+    result = table1(small_outcomes(), k=35, alpha=0.01, reference={"paper": {"fine-tuned": {"R@2kt": {"mbert": {"ar": 40.0}}}}})
     names = sorted(p.name for p in write_table1(result, tmp_path / "table1"))
     assert names == sorted(["table1.csv", "table1.md", "table1.tex", "table1.scores.csv", "table1.pvalues.csv",
                             "table1.reference_delta.csv", "table1.reference_delta.md",

