@@ -12,7 +12,7 @@ SNAKEMAKE_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint dry-run-full report clean install install-gpu
+.PHONY: run test lint dry-run-full rehearse report clean install install-gpu
 
 install: $(STAMP)
 
@@ -44,8 +44,14 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile rules
 
+# The full study (config/xor_tydi.yaml) end to end on CPU, on tiny models of the real architectures and
+# data in the real formats (tests/rehearsal/): every rule, a few minutes. The numbers mean nothing.
+REHEARSAL ?= rehearsal
+rehearse: $(STAMP)
+	$(BIN)/python -m tests.rehearsal.run $(REHEARSAL) --cores $(CORES)
+
 dry-run-full: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/xor_tydi.yaml --workflow-profile profiles/local
 
 clean:
-	rm -rf results logs resources .snakemake
+	rm -rf results logs resources .snakemake rehearsal

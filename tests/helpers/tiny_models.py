@@ -53,20 +53,25 @@ def save_tiny_mt5(folder: str | Path) -> str:
     return str(folder)
 
 
-def _attack_example_characters() -> list[str]:
+def _attack_example_texts() -> list[str]:
     from xqg.formats import read_questions
 
+    return [q.text for q in read_questions(ATTACK_EXAMPLES)]
+
+
+def _characters(texts: list[str]) -> list[str]:
     english = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ?"
-    return sorted({c for q in read_questions(ATTACK_EXAMPLES) for c in q.text if not c.isspace()} | set(english))
+    return sorted({c for text in texts for c in text if not c.isspace()} | set(english))
 
 
-def save_tiny_translation_models(root: Path) -> dict[str, str]:
-    """Character-vocabulary models over the attack examples' characters (tests/data/attack_examples.jsonl)
-    and English: "mt", an NLLB-tokenised M2M100 (the architecture of NLLB-200 dense); "sim", a BERT
-    similarity encoder; "not-mt", a BERT model that is no translation model."""
+def save_tiny_translation_models(root: Path, texts: list[str] | None = None, similarity_positions: int = 64) -> dict[str, str]:
+    """Character-vocabulary models over the characters of ``texts`` (default: the attack examples,
+    tests/data/attack_examples.jsonl) and English: "mt", an NLLB-tokenised M2M100 (the architecture of
+    NLLB-200 dense); "sim", a BERT similarity encoder (``similarity_positions`` positions; LaBSE has 512);
+    "not-mt", a BERT model that is no translation model."""
     from transformers import BertConfig, BertModel, BertTokenizer, M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
-    chars = _attack_example_characters()
+    chars = _characters(texts if texts is not None else _attack_example_texts())
     vocab = {token: i for i, token in enumerate(["<s>", "<pad>", "</s>", "<unk>", "\u2581", *chars])}
     tokenizer = NllbTokenizer(vocab=vocab, merges=[])  # character BPE; adds the 202 FLORES language tokens
     torch.manual_seed(0)
@@ -80,7 +85,7 @@ def save_tiny_translation_models(root: Path) -> dict[str, str]:
     bert_vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)])}
     BertTokenizer(vocab=bert_vocab, do_lower_case=False, strip_accents=False).save_pretrained(root / "sim")
     BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=32, max_position_embeddings=64, initializer_range=0.5),
+                         intermediate_size=32, max_position_embeddings=similarity_positions, initializer_range=0.5),
               add_pooling_layer=False).save_pretrained(root / "sim")
 
     BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
@@ -113,24 +118,23 @@ def as_pickle_checkpoint(folder: str | Path, shards: int = 1) -> str:
     return str(folder)
 
 
-def save_tiny_released_mt5(folder: str | Path) -> str:
+def save_tiny_released_mt5(folder: str | Path, texts: list[str] | None = None) -> str:
     """A tiny random mT5 laid out as ``ielabgroup/xor-tydi-docTquery-mt5-base`` ships: ``config.json``,
-    ``pytorch_model.bin``, a SentencePiece ``spiece.model``, ``tokenizer_config.json`` and
-    ``special_tokens_map.json``, and no ``tokenizer.json`` (so the tokenizer needs sentencepiece)."""
+    ``pytorch_model.bin``, a SentencePiece ``spiece.model`` (trained on ``texts``, default the attack
+    examples and :data:`WORDS`), ``tokenizer_config.json`` and ``special_tokens_map.json``, and no
+    ``tokenizer.json`` (so the tokenizer needs sentencepiece)."""
     import io
     import json
 
     import sentencepiece
     from transformers import MT5Config, MT5ForConditionalGeneration
 
-    from xqg.formats import read_questions
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    texts = [q.text for q in read_questions(ATTACK_EXAMPLES)] + [" ".join(WORDS)]
+    texts = texts if texts is not None else [*_attack_example_texts(), " ".join(WORDS)] * 20
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts * 20), model_writer=model, vocab_size=400, hard_vocab_limit=False,
+        sentence_iterator=iter(texts), model_writer=model, vocab_size=len(set("".join(texts))) + 200, hard_vocab_limit=False,
         model_type="unigram", character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1, minloglevel=2)
     (folder / "spiece.model").write_bytes(model.getvalue())
     (folder / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "T5Tokenizer", "extra_ids": 0,
