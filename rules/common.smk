@@ -209,6 +209,8 @@ def sweep_systems(regime):
 # budget, named ATTACK@SOURCE~BUDGET (xqg.query_sets.QuerySet); every main system of that encoder searches all of
 # them (adaptive on its own set, transfer on the others). attacks.adversarial.greedy: false turns it off.
 GREEDY = SETTINGS.attacks.adversarial.greedy  # GreedyAttackSettings, or None: off
+# xQG against fine-tuning (rule research_question) needs both regimes under these names and a generator
+RESEARCH_QUESTION = {"zero-shot", "fine-tuned"} <= set(REGIMES) and bool(GENERATORS)
 
 
 def adversarial_query_sets():
@@ -275,6 +277,9 @@ def final_outputs():
         for ext in ("png", "pdf")
     ]
     outputs += [f"{AGG}/{sweep}.csv" for sweep in ("k_sweep", "alpha_sweep")]
+    if RESEARCH_QUESTION:
+        outputs += [f"{AGG}/research_question.{ext}" for ext in ("csv", "md", "tex", "png", "pdf")]
+        outputs += [f"{AGG}/research_question.full.csv"]
     outputs += [
         f"{AGG}/robustness_summary.md",
         f"{AGG}/standard_measures.csv",

@@ -136,6 +136,38 @@ rule robustness:
         "../workflow_scripts/robustness.py"
 
 
+rule research_question:
+    input:
+        outcomes=f"{AGG}/outcomes.csv",
+    output:
+        **{
+            ext: report(
+                f"{AGG}/research_question.{ext}",
+                category="Research question",
+                subcategory="xQG vs fine-tuning",
+                caption="../report/research_question.rst",
+            )
+            for ext in ("csv", "md", "tex", "png", "pdf")
+        },
+        full=report(
+            f"{AGG}/research_question.full.csv",
+            category="Research question",
+            subcategory="Every attack",
+            caption="../report/research_question.rst",
+        ),
+    log:
+        log_path("research_question"),
+    benchmark:
+        benchmark_path("research_question")
+    conda:
+        "../envs/xqg.yaml"
+    params:
+        **REPORT_PARAMS,
+        code=code_of("research_question"),
+    script:
+        "../workflow_scripts/research_question.py"
+
+
 # The configuration the study ran with, as validated against schemas/config.schema.yaml with its
 # defaults filled in (the config dict rules/common.smk holds), keys sorted. The config is a parameter,
 # so any change of it rewrites the file. A few milliseconds: run where Snakemake runs, never submitted.

@@ -43,6 +43,7 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "table1": 1,
         "sweep_figures": 1,
         "robustness": 1,
+        "research_question": 1,  # xQG vs multilingual fine-tuning: both regimes are configured
         "validated_config": 1,  # results/<dataset>/config.validated.yaml, for the report
         "all": 1,
     }

@@ -139,7 +139,7 @@ def test_changing_alpha_reruns_only_fusion_and_what_follows(study, tmp_path):
     # the greedy attack follows fusion too: it attacks each + xQG system through its fused index
     assert set(jobs) <= {"fuse_passage_embeddings", "greedy_attack", "search", "evaluate", "collect_outcomes",
                          "collect_adversarial_summaries", "table1", "sweep_figures", "robustness",
-                         "adversarial_transfer", "validated_config", "all"}
+                         "adversarial_transfer", "research_question", "validated_config", "all"}
 
 
 def _rules_planned_after_editing(module: str, workdir: Path, clone: Path) -> set[str]:

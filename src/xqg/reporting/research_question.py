@@ -1,0 +1,208 @@
+"""The study's question, answered by paired comparisons: does xQG change a dense retriever's robustness
+to query attacks, compared with multilingual fine-tuning, and does that depend on the resource level?
+
+Three comparisons of two systems of the same backbone, per query (the same questions, the same
+attacked queries: an attack changes the query, xQG and fine-tuning the index and the encoder):
+
+- ``xQG instead of fine-tuning``: zero-shot + xQG against fine-tuned (no xQG);
+- ``xQG on top of fine-tuning``: fine-tuned + xQG against fine-tuned;
+- ``xQG without fine-tuning``: zero-shot + xQG against zero-shot.
+
+For the clean queries the value is the R@kt score and the difference is A - B (positive: A retrieves
+better). Under an attack the value is the drop (clean hit - attacked hit, samples averaged per query,
+in points) and the difference is drop A - drop B (positive: A loses more, i.e. is less robust);
+``all rule attacks`` averages each query's drop over the rule-based attacks at that budget. Rows by
+resource class (Joshi et al. 2020: 5 = ar, ja; 4 = fi, ko, ru; 3 = bn; 1 = te) and over all languages.
+
+Each row: the mean paired difference, its percentile bootstrap CI over queries, a paired test
+(McNemar on clean hits, Wilcoxon signed-rank on drops), the p-value corrected within its family (the
+headline rows: clean and all rule attacks at the smallest budgets; and the per-attack rows), and the
+minimum detectable effect (MDE): the smallest true mean difference this many queries would detect with
+power 0.8 in a two-sided paired z-test at the Bonferroni level alpha / m (m = tests in the family, the
+strictest level Holm can require), from the observed standard deviation of the differences.
+"""
+
+from __future__ import annotations
+
+import math
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from xqg import statistics
+from xqg.languages import LANGUAGE_INFO
+from xqg.reporting.outcomes import (
+    CLEAN_QUERY_SET, PLAIN_GENERATOR, adjust, check_outcomes, metric_name, paired_p_value, select_system,
+)
+from xqg.reporting.robustness import MEAN, per_query_robustness
+
+ALL_RULE_ATTACKS = "all rule attacks"
+ALL_LANGUAGES = "all"
+HEADLINE, DETAIL = "headline", "per attack"  # the two families of tests (each corrected on its own)
+POWER = 0.8
+# (name, system A as (regime, uses xQG), system B): the comparisons the question names
+COMPARISONS = (
+    ("xQG instead of fine-tuning", ("zero-shot", True), ("fine-tuned", False)),
+    ("xQG on top of fine-tuning", ("fine-tuned", True), ("fine-tuned", False)),
+    ("xQG without fine-tuning", ("zero-shot", True), ("zero-shot", False)),
+)
+ADAPTIVE = ("greedy",)  # crafted against one system: not averaged into ALL_RULE_ATTACKS
+
+
+def resource_group(lang: str) -> str:
+    return f"Joshi class {LANGUAGE_INFO[lang].joshi_class}"
+
+
+def minimum_detectable_effect(differences: np.ndarray, level: float, power: float = POWER) -> float:
+    """(z_{1 - level/2} + z_power) * sd / sqrt(n): the true mean difference a two-sided paired z-test at
+    ``level`` detects with probability ``power``, from the observed spread of the differences."""
+    n = len(differences)
+    spread = np.std(differences, ddof=1) if n >= 2 else 0.0
+    if spread == 0:
+        return math.nan  # no spread observed (e.g. every pair equal): the sample says nothing about power
+    return float((norm.ppf(1 - level / 2) + norm.ppf(power)) * spread / math.sqrt(n))
+
+
+def _clean_hits(outcomes: pd.DataFrame, k: int, alpha: float) -> pd.DataFrame:
+    """Per-query clean hits of every system at ``k`` and ``alpha`` (the plain retriever at 0)."""
+    mask = select_system(outcomes, PLAIN_GENERATOR, k, alpha)
+    for generator in sorted(set(outcomes["generator"]) - {PLAIN_GENERATOR}):
+        mask |= select_system(outcomes, generator, k, alpha)
+    clean = outcomes[mask & (outcomes["query_set"] == CLEAN_QUERY_SET)]
+    return clean.assign(value=clean["hit"].astype(float), attack=CLEAN_QUERY_SET, attack_budget=0)
+
+
+def _attacked_drops(outcomes: pd.DataFrame, k: int, alpha: float) -> pd.DataFrame:
+    """Per-query drops (samples averaged), each attack on its own and the mean over the rule attacks."""
+    drops = per_query_robustness(outcomes, k=k, alpha=alpha)
+    drops = drops[drops["selection"] == MEAN].assign(value=lambda d: d["drop"])
+    key = ["dataset", "backbone", "regime", "generator", "k", "alpha", "lang", "token_budget", "qid", "attack_budget"]
+    rule = drops[~drops["attack"].isin(ADAPTIVE)]
+    pooled = rule.groupby(key, sort=False)["value"].mean().reset_index().assign(attack=ALL_RULE_ATTACKS)
+    return pd.concat([drops, pooled], ignore_index=True)
+
+
+def _row(values_a: pd.Series, values_b: pd.Series, test: str, n_resamples: int, seed: int) -> dict:
+    a, b = values_a.to_numpy(dtype=float), values_b.to_numpy(dtype=float)
+    differences = a - b
+    low, high = statistics.bootstrap_ci(differences, n_resamples=n_resamples, seed=seed) if len(a) else (math.nan,) * 2
+    return {"n_queries": len(a), "a_value": 100 * a.mean(), "b_value": 100 * b.mean(),
+            "difference": 100 * differences.mean(), "ci_low": 100 * low, "ci_high": 100 * high, "test": test,
+            "p_value": paired_p_value(a, b, test), "_differences": differences}
+
+
+def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, correction: str = "holm",
+                            level: float = 0.05, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """One row per comparison, backbone, generator, metric, attack (clean first), attack budget and
+    resource group (each Joshi class, then all languages); see the module docstring for the columns."""
+    outcomes = check_outcomes(outcomes)
+    values = pd.concat([_clean_hits(outcomes, k, alpha), _attacked_drops(outcomes, k, alpha)], ignore_index=True)
+    values["group"] = [resource_group(lang) for lang in values["lang"]]
+    available = set(zip(values["regime"], values["generator"] != PLAIN_GENERATOR))
+    rows = []
+    for name, (regime_a, xqg_a), (regime_b, xqg_b) in COMPARISONS:
+        if (regime_a, xqg_a) not in available or (regime_b, xqg_b) not in available:
+            continue  # a regime (or xQG) left out of this run
+        for generator in sorted(set(values["generator"]) - {PLAIN_GENERATOR}):
+            side_a = values[(values["regime"] == regime_a) & (values["generator"] == (generator if xqg_a else PLAIN_GENERATOR))]
+            side_b = values[(values["regime"] == regime_b) & (values["generator"] == (generator if xqg_b else PLAIN_GENERATOR))]
+            cell = ["backbone", "token_budget", "attack", "attack_budget"]
+            pairs = side_a.merge(side_b, on=[*cell, "lang", "group", "qid"], suffixes=("_a", "_b"), validate="one_to_one")
+            for (backbone, budget, attack, attack_budget), cell_pairs in pairs.groupby(cell, sort=False):
+                test = "mcnemar" if attack == CLEAN_QUERY_SET else "wilcoxon"
+                groups = [(group, cell_pairs[cell_pairs["group"] == group]) for group in
+                          sorted(cell_pairs["group"].unique(), key=lambda g: -int(g.split()[-1]))]
+                for group, members in [*groups, (ALL_LANGUAGES, cell_pairs)]:
+                    rows.append({"comparison": name, "backbone": backbone, "generator": generator,
+                                 "a_system": f"{regime_a}{' + xQG' if xqg_a else ''}",
+                                 "b_system": f"{regime_b}{' + xQG' if xqg_b else ''}",
+                                 "metric": metric_name(int(budget)), "token_budget": int(budget), "attack": attack,
+                                 "attack_budget": int(attack_budget), "group": group,
+                                 "languages": " ".join(sorted(members["lang"].unique())),
+                                 **_row(members["value_a"], members["value_b"], test, n_resamples, seed)})
+    if not rows:
+        raise ValueError("the research question needs both regimes (zero-shot and fine-tuned) and an xQG system; "
+                         f"the outcomes hold {sorted(available)} as (regime, xQG)")
+    table = pd.DataFrame(rows)
+    # two families of tests: the headline rows that answer the question, and the per-attack detail
+    table["family"] = np.where(_is_headline(table), HEADLINE, DETAIL)
+    table["p_adjusted"] = np.nan
+    table["mde"] = np.nan
+    for family, members in table.groupby("family"):
+        tested = members.index[members["p_value"].notna()]
+        table.loc[tested, "p_adjusted"] = adjust(table.loc[tested, "p_value"].to_numpy(), correction)
+        bonferroni_level = level / max(len(tested), 1)
+        table.loc[members.index, "mde"] = [100 * minimum_detectable_effect(d, bonferroni_level)
+                                           for d in members["_differences"]]
+    table["correction"] = correction
+    table["significant"] = table["p_adjusted"] < level
+    comparisons = [name for name, _, _ in COMPARISONS]
+    keys = {  # the question's order: comparisons as listed, clean then the pooled attacks, high resource first
+        "comparison": comparisons.index,
+        "attack": lambda v: (0, "") if v == CLEAN_QUERY_SET else (1, "") if v == ALL_RULE_ATTACKS else (2, v),
+        "group": lambda v: (1, 0) if v == ALL_LANGUAGES else (0, -int(v.split()[-1])),
+    }
+    table = table.drop(columns="_differences").sort_values(
+        ["comparison", "backbone", "generator", "token_budget", "attack_budget", "attack", "group"],
+        key=lambda column: column.map(keys[column.name]) if column.name in keys else column, kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _is_headline(table: pd.DataFrame) -> pd.Series:
+    """Clean and all rule attacks, at the smallest token and attack budgets."""
+    budget = table["token_budget"].min()
+    attack_budget = table.loc[table["attack"] == ALL_RULE_ATTACKS, "attack_budget"].min()
+    return (table["token_budget"] == budget) & (
+        (table["attack"] == CLEAN_QUERY_SET) | ((table["attack"] == ALL_RULE_ATTACKS) & (table["attack_budget"] == attack_budget)))
+
+
+def headline(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows that answer the question first (family "headline"), per comparison and resource group."""
+    return table[table["family"] == HEADLINE].reset_index(drop=True)
+
+
+def caption(table: pd.DataFrame, level: float = 0.05) -> str:
+    corrections = ", ".join(sorted(table["correction"].unique()))
+    return (
+        "The research question: paired per-query comparisons of two systems of one backbone. Clean rows: R@kt "
+        "of A and B and A - B (points; McNemar). Attack rows: the drop under attack (clean - attacked, points) of "
+        "A and B and drop A - drop B (positive: A is less robust; Wilcoxon signed-rank); 'all rule attacks' "
+        "averages each query's drop over the rule-based attacks. CI: 95% percentile bootstrap over queries. "
+        f"p corrected ({corrections}) within each family: the {int((table['family'] == HEADLINE).sum())} headline "
+        "rows (clean and all rule attacks at the smallest budgets), and the per-attack rows; significant at "
+        f"{level:g}. MDE: the smallest true difference (points) detectable with power {POWER:g} at the Bonferroni "
+        "level of the row's family, from the observed spread. Groups: Joshi resource classes "
+        "(5 = ar, ja; 4 = fi, ko, ru; 3 = bn; 1 = te) and all languages.")
+
+
+def plot_research_question(table: pd.DataFrame, out_png: str, out_pdf: str) -> None:
+    """Drop A - drop B under all rule attacks by resource group, one marker per comparison, with CIs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from xqg.reporting.k_sweep import _STYLE, save_figure
+
+    rows = headline(table)
+    rows = rows[rows["attack"] == ALL_RULE_ATTACKS]
+    groups = list(dict.fromkeys(rows["group"]))
+    panels = list(dict.fromkeys(zip(rows["backbone"], rows["generator"], rows["metric"])))
+    comparisons = [name for name, _, _ in COMPARISONS if name in set(rows["comparison"])]
+    with plt.rc_context(_STYLE):
+        figure, axes = plt.subplots(1, max(len(panels), 1), figsize=(5.0 * max(len(panels), 1), 3.4), squeeze=False)
+        for axis, (backbone, generator, metric) in zip(axes[0], panels):
+            panel = rows[(rows["backbone"] == backbone) & (rows["generator"] == generator) & (rows["metric"] == metric)]
+            for offset, name in enumerate(comparisons):
+                line = panel[panel["comparison"] == name].set_index("group").reindex(groups)
+                x = np.arange(len(groups)) + (offset - (len(comparisons) - 1) / 2) * 0.2
+                error = np.vstack([line["difference"] - line["ci_low"], line["ci_high"] - line["difference"]])
+                axis.errorbar(x, line["difference"], yerr=error, fmt="o", capsize=3, label=name)
+            axis.axhline(0, color="grey", linewidth=0.8)
+            axis.set_xticks(np.arange(len(groups)), groups, rotation=20)
+            axis.set_ylabel(f"drop A - drop B ({metric}, points)")
+            axis.set_title(f"{backbone}, xQG ({generator}): all rule attacks")
+        axes[0][0].legend(fontsize=7)
+        figure.tight_layout()
+        save_figure(figure, out_png, out_pdf)
+    plt.close(figure)
