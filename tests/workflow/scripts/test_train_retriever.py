@@ -25,7 +25,7 @@ def test_train_retriever_rule_names_the_files_when_nothing_is_left_to_train_on(t
     job = Job(input=NamedList(corpus=str(corpus), questions=str(questions), qrels=str(qrels), negatives=str(negatives)),
               output=NamedList(str(tmp_path / "model")), log=NamedList(str(tmp_path / "train.log")),
               params=NamedList(model="unused", spec={}, checkpoints=str(tmp_path / "work"),
-                               training=record(precision="fp32", negatives_per_query=1, threads=1,
+                               training=record(precision="fp32", negatives_per_query=1, threads=1, data="rebuild",
                                                hard_negatives=record(mode="positive_passage", depth=30))))
     with pytest.raises(ValueError, match=rf"^{negatives}, {corpus}: .*p9"):
         run_script("train_retriever", job)
@@ -61,7 +61,7 @@ def _retriever_job(tmp_path: Path, model: str, keep: bool) -> tuple[Job, Path, P
     out.parent.mkdir(parents=True)
     log = tmp_path / "train_retriever.log"
     training = record(learning_rate=1e-3, batch_size=4, negatives_per_query=1, epochs=1, max_steps=2, warmup_ratio=0.0,
-                      temperature=1.0, precision="fp32", seed=1, checkpoint_every=1, threads=1,
+                      temperature=1.0, precision="fp32", seed=1, checkpoint_every=1, threads=1, data="rebuild",
                       hard_negatives=record(mode="positive_passage", depth=30))
     spec = {"pooling": "mean", "query_prefix": "", "passage_prefix": "", "normalize": False,
             "max_query_length": 8, "max_passage_length": 16}
@@ -91,3 +91,26 @@ def test_train_retriever_rule_keeps_its_work_folder_when_configured(tmp_path, ti
     run_script("train_retriever", job)
     assert (out / "model.safetensors").exists() and (work / "model.safetensors").exists()
     assert "kept the training work folder" in log.read_text(encoding="utf-8")
+
+
+def test_train_retriever_rule_trains_on_a_tevatron_file(tmp_path, tiny_bert):
+    """retriever_training.data tevatron: the job's one input is Tevatron's JSONL.gz, whose records bring
+    their passages' text and hard negatives (no corpus, qrels or mined negatives)."""
+    import gzip
+
+    job, work, out, log = _retriever_job(tmp_path, tiny_bert, keep=False)
+    passage = lambda i: {"docid": f"p{i}", "title": "title", "text": " ".join(TOKENS[i:i + 6])}  # noqa: E731
+    records = [{"query_id": f"q{i}", "query": " ".join(TOKENS[i:i + 3]), "answers": [],
+                "positive_passages": [passage(i)], "negative_passages": [passage(i + 10), passage(i + 20)]}
+               for i in range(8)]
+    training = tmp_path / "xor-tydi-eng_span-train.jsonl.gz"
+    with gzip.open(training, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in records)
+    job = Job(input=NamedList(training=str(training)), output=job.output,
+              params=NamedList(**{**dict(job.params.items()), "training": job.params.training._replace(data="tevatron")}),
+              log=job.log, threads=1, config=job.config)
+    run_script("train_retriever", job)
+    assert (out / "model.safetensors").exists()
+    text = log.read_text(encoding="utf-8")
+    assert f"8 training examples from Tevatron's {training}" in text
+    assert re.search(rf"{re.escape(str(training))}: 0 of 8 training queries longer than 8 tokens", text), text
