@@ -60,11 +60,12 @@ def test_retriever_training_keys_and_defaults_are_those_of_training_config():
     from xqg.retriever.bi_encoder import TrainingConfig
 
     keys = PROPS["retriever_training"]["properties"]
-    assert set(keys) - {"hard_negatives", "threads"} <= {f.name for f in fields(TrainingConfig)}
+    assert set(keys) - {"hard_negatives", "threads", "data"} <= {f.name for f in fields(TrainingConfig)}
     expected = {k: v for k, v in dataclass_defaults(TrainingConfig).items() if k in keys}
     expected["precision"] = "auto"  # resolved by the job: fp16 on GPU, fp32 on CPU (TrainingConfig: fp32)
-    # hard_negatives is rule mine_hard_negatives's; threads the training job's (1: bitwise reproducible)
-    assert defaults(keys) == expected | {"hard_negatives": {}, "threads": 1}
+    # hard_negatives is rule mine_hard_negatives's; threads the training job's (1: bitwise reproducible);
+    # data the job's input (rebuild: the benchmark's own data, the only choice for the embedded data)
+    assert defaults(keys) == expected | {"hard_negatives": {}, "threads": 1, "data": "rebuild"}
 
 
 def test_generator_training_keys_and_defaults_are_those_of_generator_training_config():
