@@ -200,7 +200,8 @@ def test_report_holds_the_study(study, tmp_path):
     results, categories = _report_variable(html, "results"), _report_variable(html, "categories")
     expected = _study(CI_CONFIG, tmp_path)["final_outputs"]
     assert set(results) == set(expected)
-    assert set(categories) == {"Tables", "Figures", "Robustness", "Attacks", "Query generation", "Configuration"}
+    assert set(categories) == {"Tables", "Figures", "Robustness", "Research question", "Attacks", "Query generation",
+                               "Configuration"}
     assert {"Table 1", "Per-query outcomes", "Standard measures"} <= set(categories["Tables"])
     assert set(categories["Query generation"]) == {"neural", "template"}
     for path, item in results.items():
