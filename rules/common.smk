@@ -280,6 +280,7 @@ def final_outputs():
     if RESEARCH_QUESTION:
         outputs += [f"{AGG}/research_question.{ext}" for ext in ("csv", "md", "tex", "png", "pdf")]
         outputs += [f"{AGG}/research_question.full.csv"]
+        outputs += [f"{AGG}/research_question_interaction.{ext}" for ext in ("csv", "md", "tex")]
     outputs += [
         f"{AGG}/robustness_summary.md",
         f"{AGG}/standard_measures.csv",

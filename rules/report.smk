@@ -86,6 +86,14 @@ rule sweep_figures:
         "../workflow_scripts/sweep_figures.py"
 
 
+ROBUSTNESS_SUMMARY = report(
+    f"{AGG}/robustness_summary.md",
+    category="Robustness",
+    subcategory="Summary",
+    caption="../report/robustness_summary.rst",
+)
+
+
 rule robustness:
     input:
         outcomes=f"{AGG}/outcomes.csv",
@@ -117,12 +125,9 @@ rule robustness:
             )
             for ext in ("png", "pdf")
         },
-        summary=report(
-            f"{AGG}/robustness_summary.md",
-            category="Robustness",
-            subcategory="Summary",
-            caption="../report/robustness_summary.rst",
-        ),
+        # with both regimes the summary opens with the answer to the research question, so that rule
+        # writes it (from robustness.csv); otherwise this one does
+        **({} if RESEARCH_QUESTION else {"summary": ROBUSTNESS_SUMMARY}),
     log:
         log_path("robustness"),
     benchmark:
@@ -139,6 +144,7 @@ rule robustness:
 rule research_question:
     input:
         outcomes=f"{AGG}/outcomes.csv",
+        robustness=f"{AGG}/robustness.csv",
     output:
         **{
             ext: report(
@@ -155,6 +161,16 @@ rule research_question:
             subcategory="Every attack",
             caption="../report/research_question.rst",
         ),
+        **{
+            f"interaction_{ext}": report(
+                f"{AGG}/research_question_interaction.{ext}",
+                category="Research question",
+                subcategory="By resource level",
+                caption="../report/research_question_interaction.rst",
+            )
+            for ext in ("csv", "md", "tex")
+        },
+        **({"summary": ROBUSTNESS_SUMMARY} if RESEARCH_QUESTION else {}),  # the rule runs only then
     log:
         log_path("research_question"),
     benchmark:

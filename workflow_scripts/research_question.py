@@ -1,29 +1,40 @@
-"""Rule research_question: xQG against multilingual fine-tuning, clean and under attack, by resource class."""
+"""Rule research_question: xQG against multilingual fine-tuning, clean and under attack, by resource class;
+whether that depends on the resource level; and robustness_summary.md, opening with the answer."""
 
 from pathlib import Path
 
+import pandas as pd
+
 from xqg.file_errors import naming_files
+from xqg.files import atomic_open
+from xqg.reporting import interaction
+from xqg.reporting.answer import answer
 from xqg.reporting.outcomes import read_outcomes
-from xqg.reporting.research_question import caption, headline, plot_research_question, research_question_table
+from xqg.reporting.research_question import caption, headline, paired_values, plot_research_question, research_question_table
+from xqg.reporting.robustness_report import robustness_summary
 from xqg.reporting.tables import write_table
 from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     statistics = snakemake.params.statistics  # xqg.settings.sections.StatisticsSettings
+    tests = dict(correction=statistics.correction, n_resamples=statistics.bootstrap_resamples, seed=statistics.seed)
     with naming_files(snakemake.input.outcomes):  # an error about the outcomes names the file
-        table = research_question_table(
-            read_outcomes(snakemake.input.outcomes),
-            k=snakemake.params.k,
-            alpha=snakemake.params.alpha,
-            correction=statistics.correction,
-            n_resamples=statistics.bootstrap_resamples,
-            seed=statistics.seed,
-        )
+        outcomes = read_outcomes(snakemake.input.outcomes)
+        table = research_question_table(outcomes, k=snakemake.params.k, alpha=snakemake.params.alpha, **tests)
+        interactions = interaction.interaction_table(
+            paired_values(outcomes, k=snakemake.params.k, alpha=snakemake.params.alpha), **tests)
     # the CSV holds every row; Markdown and LaTeX the headline rows (clean, all rule attacks)
     table.to_csv(snakemake.output.full, index=False)
     shown = headline(table).drop(columns=["token_budget", "correction", "family"])
     write_table(shown, Path(snakemake.output.md).with_suffix(""),
                 caption(table) + " Shown: clean and all rule attacks at the smallest budgets; every attack in "
                 "research_question.full.csv.")
+    write_table(interactions.drop(columns=["token_budget", "a_system", "b_system", "correction"]),
+                Path(snakemake.output.interaction_md).with_suffix(""), interaction.caption(interactions))
     plot_research_question(table, snakemake.output.png, snakemake.output.pdf)
-    log.info("research question: %d rows, %d headline rows", len(table), len(shown))
+    with naming_files(snakemake.input.robustness):
+        detail = robustness_summary(pd.read_csv(snakemake.input.robustness))
+    with atomic_open(snakemake.output.summary) as handle:
+        handle.write(answer(table, interactions) + "\n" + detail)
+    log.info("research question: %d rows, %d headline rows, %d interaction rows", len(table), len(shown),
+             len(interactions))

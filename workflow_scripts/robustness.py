@@ -18,5 +18,6 @@ with rule_log(snakemake.log[0]) as log:
             correction=statistics.correction,
             n_resamples=statistics.bootstrap_resamples,
             seed=statistics.seed,
+            summary="summary" in snakemake.output.keys(),  # else rule research_question writes it
         )
     log.info("robustness table: %d rows", len(table))

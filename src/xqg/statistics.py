@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ["mcnemar_test", "paired_t_test", "wilcoxon_test", "bootstrap_ci", "holm", "bonferroni", "compare_paired"]
+__all__ = ["mcnemar_test", "paired_t_test", "wilcoxon_test", "bootstrap_ci", "stratified_bootstrap_means", "holm",
+           "bonferroni", "compare_paired"]
 
 EXACT_MCNEMAR_BELOW = 25  # discordant pairs; the usual rule for when the chi-squared approximation is poor
 
@@ -97,6 +98,27 @@ def bootstrap_ci(differences: Sequence[float], n_resamples: int = 1000, confiden
     tail = (1 - confidence) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(low), float(high)
+
+
+def stratified_bootstrap_means(values: Sequence[float], strata: Sequence, n_resamples: int = 1000,
+                               seed: int = 0) -> tuple[list, np.ndarray]:
+    """Bootstrap the mean of ``values`` within each stratum, resampling each stratum on its own (its size
+    fixed): a cluster bootstrap over queries when every query is one value. Returns the strata (sorted)
+    and an (n_resamples, n_strata) matrix of resampled means, from which any contrast of stratum means
+    (a difference, a trend) gets its percentile interval. Seeded."""
+    x = np.asarray(values, dtype=float)
+    labels = np.asarray(strata)
+    if x.ndim != 1 or x.size == 0 or labels.shape != x.shape:
+        raise ValueError(f"values and strata must be non-empty 1-D and of equal length, got {x.shape} and {labels.shape}")
+    rng = np.random.default_rng(seed)
+    levels = sorted(set(labels.tolist()))
+    means = np.empty((n_resamples, len(levels)))
+    for column, level in enumerate(levels):
+        members = x[labels == level]
+        for start in range(0, n_resamples, 256):  # chunks bound memory for many queries
+            stop = min(start + 256, n_resamples)
+            means[start:stop, column] = members[rng.integers(0, members.size, size=(stop - start, members.size))].mean(axis=1)
+    return levels, means
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:

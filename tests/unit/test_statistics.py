@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from xqg.statistics import bonferroni, bootstrap_ci, compare_paired, holm, mcnemar_test, paired_t_test, wilcoxon_test
+from xqg.statistics import (
+    bonferroni, bootstrap_ci, compare_paired, holm, mcnemar_test, paired_t_test, stratified_bootstrap_means, wilcoxon_test,
+)
 
 
 def pairs(both: int, only_a: int, only_b: int, neither: int) -> tuple[list[int], list[int]]:
@@ -92,3 +94,17 @@ def test_paired_t_test_with_constant_differences():
 
     assert paired_t_test([0.0] * 20, [1.0] * 20) == 0.0
     assert paired_t_test([0.5] * 5, [0.5] * 5) == 1.0
+
+
+def test_stratified_bootstrap_keeps_each_stratum_and_is_seeded():
+    values = [0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    strata = ["b", "b", "b", "a", "a", "a", "a"]
+    levels, means = stratified_bootstrap_means(values, strata, n_resamples=500, seed=3)
+    assert levels == ["a", "b"] and means.shape == (500, 2)
+    assert (means[:, 1] == 0).all()  # a constant stratum never mixes with another
+    assert set(np.round(means[:, 0] * 4).astype(int)) <= {0, 1, 2, 3, 4}  # means of 4 draws from stratum a
+    assert abs(means[:, 0].mean() - 0.5) < 0.05
+    again = stratified_bootstrap_means(values, strata, n_resamples=500, seed=3)[1]
+    assert (again == means).all()
+    with pytest.raises(ValueError, match="equal length"):
+        stratified_bootstrap_means([1.0, 2.0], ["a"])

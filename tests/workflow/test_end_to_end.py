@@ -99,6 +99,12 @@ def test_robustness_outputs_cover_every_language_and_attack(study):
     transfer = pd.read_csv(results(workdir) / "adversarial_transfer.csv")
     assert len(transfer) > 0
     summary = (results(workdir) / "robustness_summary.md").read_text(encoding="utf-8")
+    # both regimes: the summary opens with the answer to the research question, then the detail
+    assert summary.startswith("# The answer") and "# Robustness summary" in summary
+    assert "Resource level: per Joshi class step" in summary
+    interaction = pd.read_csv(results(workdir) / "research_question_interaction.csv")
+    assert {"Joshi class", "language family"} == set(interaction["factor"])
+    assert interaction[["estimate", "ci_low", "ci_high"]].notna().all().all()
     for lang in LANGS:
         assert re.search(rf"\b{lang}\b", summary), lang
     groups = pd.read_csv(results(workdir) / "robustness_by_group.csv")

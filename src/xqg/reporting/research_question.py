@@ -91,38 +91,60 @@ def _row(values_a: pd.Series, values_b: pd.Series, test: str, n_resamples: int, 
             "p_value": paired_p_value(a, b, test), "_differences": differences}
 
 
-def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, correction: str = "holm",
-                            level: float = 0.05, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """One row per comparison, backbone, generator, metric, attack (clean first), attack budget and
-    resource group (each Joshi class, then all languages); see the module docstring for the columns."""
+def _system(regime: str, xqg: bool) -> str:
+    return f"{regime}{' + xQG' if xqg else ''}"
+
+
+def paired_values(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.DataFrame:
+    """Per query, the two systems' values of every comparison: one row per comparison, backbone,
+    generator, token budget, attack (clean first), attack budget and query, with ``value_a`` and
+    ``value_b`` (clean: hits; attacks: drops) and the query's language and resource ``group``."""
     outcomes = check_outcomes(outcomes)
     values = pd.concat([_clean_hits(outcomes, k, alpha), _attacked_drops(outcomes, k, alpha)], ignore_index=True)
     values["group"] = [resource_group(lang) for lang in values["lang"]]
     available = set(zip(values["regime"], values["generator"] != PLAIN_GENERATOR))
-    rows = []
+    frames = []
     for name, (regime_a, xqg_a), (regime_b, xqg_b) in COMPARISONS:
         if (regime_a, xqg_a) not in available or (regime_b, xqg_b) not in available:
             continue  # a regime (or xQG) left out of this run
         for generator in sorted(set(values["generator"]) - {PLAIN_GENERATOR}):
             side_a = values[(values["regime"] == regime_a) & (values["generator"] == (generator if xqg_a else PLAIN_GENERATOR))]
             side_b = values[(values["regime"] == regime_b) & (values["generator"] == (generator if xqg_b else PLAIN_GENERATOR))]
-            cell = ["backbone", "token_budget", "attack", "attack_budget"]
-            pairs = side_a.merge(side_b, on=[*cell, "lang", "group", "qid"], suffixes=("_a", "_b"), validate="one_to_one")
-            for (backbone, budget, attack, attack_budget), cell_pairs in pairs.groupby(cell, sort=False):
-                test = "mcnemar" if attack == CLEAN_QUERY_SET else "wilcoxon"
-                groups = [(group, cell_pairs[cell_pairs["group"] == group]) for group in
-                          sorted(cell_pairs["group"].unique(), key=lambda g: -int(g.split()[-1]))]
-                for group, members in [*groups, (ALL_LANGUAGES, cell_pairs)]:
-                    rows.append({"comparison": name, "backbone": backbone, "generator": generator,
-                                 "a_system": f"{regime_a}{' + xQG' if xqg_a else ''}",
-                                 "b_system": f"{regime_b}{' + xQG' if xqg_b else ''}",
-                                 "metric": metric_name(int(budget)), "token_budget": int(budget), "attack": attack,
-                                 "attack_budget": int(attack_budget), "group": group,
-                                 "languages": " ".join(sorted(members["lang"].unique())),
-                                 **_row(members["value_a"], members["value_b"], test, n_resamples, seed)})
-    if not rows:
+            keys = ["backbone", "token_budget", "attack", "attack_budget", "lang", "group", "qid"]
+            pairs = side_a[[*keys, "value"]].merge(side_b[[*keys, "value"]], on=keys, suffixes=("_a", "_b"),
+                                                   validate="one_to_one")
+            frames.append(pairs.assign(comparison=name, generator=generator, a_system=_system(regime_a, xqg_a),
+                                       b_system=_system(regime_b, xqg_b)))
+    if not frames:
         raise ValueError("the research question needs both regimes (zero-shot and fine-tuned) and an xQG system; "
                          f"the outcomes hold {sorted(available)} as (regime, xQG)")
+    return pd.concat(frames, ignore_index=True)
+
+
+PAIR_CELL = ["comparison", "backbone", "generator", "a_system", "b_system", "token_budget", "attack", "attack_budget"]
+
+
+def _by_resource_group(members: pd.DataFrame):
+    """(group, rows) for each Joshi class present, high resource first, then all languages pooled."""
+    classes = sorted(members["group"].unique(), key=lambda g: -int(g.split()[-1]))
+    return [*((group, members[members["group"] == group]) for group in classes), (ALL_LANGUAGES, members)]
+
+
+def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, correction: str = "holm",
+                            level: float = 0.05, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """One row per comparison, backbone, generator, metric, attack (clean first), attack budget and
+    resource group (each Joshi class, then all languages); see the module docstring for the columns."""
+    pairs = paired_values(outcomes, k=k, alpha=alpha)
+    rows = []
+    for cell, cell_pairs in pairs.groupby(PAIR_CELL, sort=False):
+        attack = cell[PAIR_CELL.index("attack")]
+        test = "mcnemar" if attack == CLEAN_QUERY_SET else "wilcoxon"
+        named = dict(zip(PAIR_CELL, cell))
+        for group, members in _by_resource_group(cell_pairs):
+            rows.append({**{key: named[key] for key in PAIR_CELL[:5]}, "metric": metric_name(int(named["token_budget"])),
+                         **{key: named[key] for key in PAIR_CELL[5:]}, "group": group,
+                         "languages": " ".join(sorted(members["lang"].unique())),
+                         **_row(members["value_a"], members["value_b"], test, n_resamples, seed)})
     table = pd.DataFrame(rows)
     # two families of tests: the headline rows that answer the question, and the per-attack detail
     table["family"] = np.where(_is_headline(table), HEADLINE, DETAIL)

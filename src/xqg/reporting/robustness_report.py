@@ -166,15 +166,17 @@ def robustness_summary(table: pd.DataFrame, *, token_budget: int | None = None, 
 
 def write_robustness_report(outcomes: pd.DataFrame, out_dir: str | os.PathLike, *, k: int, alpha: float,
                             test: str = "wilcoxon", correction: str = "holm", n_resamples: int = 2000,
-                            seed: int = 0, token_budget: int | None = None) -> pd.DataFrame:
+                            seed: int = 0, token_budget: int | None = None, summary: bool = True) -> pd.DataFrame:
     """All robustness outputs in ``out_dir``: robustness.{csv,md,tex}, robustness_by_group.{csv,md,tex},
-    robustness.{png,pdf} and robustness_summary.md. Returns the per-language table."""
+    robustness.{png,pdf} and, with ``summary``, robustness_summary.md (without it, the research question's
+    rule writes the summary, opening with the answer). Returns the per-language table."""
     out_dir = Path(out_dir)
     table = robustness_table(outcomes, k=k, alpha=alpha, test=test, correction=correction,
                              n_resamples=n_resamples, seed=seed)
     write_robustness_tables(table, robustness_by_group(table), out_dir)
     robustness_figure(table, out_png=out_dir / "robustness.png", out_pdf=out_dir / "robustness.pdf",
                       token_budget=token_budget)
-    with atomic_open(out_dir / "robustness_summary.md") as handle:
-        handle.write(robustness_summary(table, token_budget=token_budget))
+    if summary:
+        with atomic_open(out_dir / "robustness_summary.md") as handle:
+            handle.write(robustness_summary(table, token_budget=token_budget))
     return table

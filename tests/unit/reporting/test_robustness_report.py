@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from tests.helpers.outcome_tables import ALPHA, K, outcomes
 from xqg.reporting.robustness import robustness_table
 from xqg.reporting.robustness_report import robustness_summary, write_robustness_report
@@ -40,3 +42,10 @@ def test_report_files_and_reproducible_figure(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert "Holm" in (tmp_path / "a" / "robustness.md").read_text(encoding="utf-8")
     assert r"\toprule" in (tmp_path / "a" / "robustness.tex").read_text(encoding="utf-8")
+
+
+def test_the_summary_reads_the_same_from_the_written_csv(tmp_path):
+    """With both regimes, rule research_question writes the summary from robustness.csv: same text."""
+    table = write_robustness_report(outcomes(), tmp_path, k=K, alpha=ALPHA, n_resamples=200, summary=False)
+    assert not (tmp_path / "robustness_summary.md").exists()
+    assert robustness_summary(pd.read_csv(tmp_path / "robustness.csv")) == robustness_summary(table)
