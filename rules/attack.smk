@@ -4,6 +4,8 @@
 rule attack_queries:
     input:
         questions=DATA_FILES["dev"],
+        # bilingual dictionaries (code_switch) and thesauri (synonym): tracked, so a changed file reruns
+        resources=[path for files in SETTINGS.attacks.resources.values() for path in files.values()],
     output:
         **{
             query_set: ensure(
@@ -25,6 +27,7 @@ rule attack_queries:
         samples=SETTINGS.attacks.samples,
         seed=SETTINGS.attacks.seed,
         validity_per_language=SETTINGS.attacks.validity_sample_per_language,
+        resources=SETTINGS.attacks.resources,
         code=code_of("attack_queries"),
     script:
         "../workflow_scripts/attack_queries.py"

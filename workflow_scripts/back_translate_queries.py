@@ -25,8 +25,11 @@ with rule_log(snakemake.log[0]) as log:
     summaries, audit = [], []
     for budget, records in by_budget.items():
         write_attacked_queries(snakemake.output[QuerySet(ATTACK, budget).name], records)
+        # the validity gate rejects candidates here, not draws: its rate is over candidates
+        rejection_rate = verdicts[budget]["changes_answer"] / max(sum(verdicts[budget].values()), 1)
         for summary in attack_set_summary(records).values():
-            summaries.append({"attack": ATTACK, "budget": budget, "seed": seed, **dataclasses.asdict(summary)})
+            summaries.append({"attack": ATTACK, "budget": budget, "seed": seed,
+                              **dataclasses.asdict(summary), "rejection_rate": rejection_rate})
         audit += validity_sample(records, per_language=snakemake.params.validity_per_language, seed=seed)
         log.info("%s budget %d: %d of %d samples changed; candidate verdicts %s", ATTACK, budget,
                  sum(r.changed for r in records), len(records), dict(verdicts[budget]))

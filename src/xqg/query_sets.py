@@ -18,6 +18,9 @@ BUDGET_SEPARATOR = "~"
 # on any other system it is a transfer.
 SOURCE_SEPARATOR = "@"
 CLEAN = "clean"
+# Query variations: perturbations that may change what the retriever is told (entity_anglicisation
+# hands an English-corpus retriever the English name), reported apart from the attacks, never pooled.
+QUERY_VARIATIONS = frozenset({"entity_anglicisation"})
 
 
 @dataclass(frozen=True)

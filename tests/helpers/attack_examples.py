@@ -13,7 +13,8 @@ from xqg.formats import Question, read_questions
 
 EXAMPLES = ATTACK_EXAMPLES
 
-NFC_PRESERVING = ("typo", "transliteration", "naturality", "ordering", "code_switch", "synonym", "invisible")
+NFC_PRESERVING = ("typo", "transliteration", "naturality", "ordering", "code_switch", "entity_anglicisation", "synonym",
+                  "invisible")
 HAS_FUGASHI = _japanese_tagger() is not None
 QUERIES = {
     "ar": "ما هي عاصمة مصر؟",

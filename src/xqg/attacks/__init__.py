@@ -4,6 +4,9 @@ romanisation (:mod:`~xqg.attacks.transliteration`), naturality, i.e. keyword que
 question words (:mod:`~xqg.attacks.naturality`), word or chunk order (:mod:`~xqg.attacks.ordering`),
 imperceptible characters and homoglyphs (:mod:`~xqg.attacks.bad_characters`), code-switching a word
 into English (:mod:`~xqg.attacks.code_switch`) and thesaurus synonyms (:mod:`~xqg.attacks.synonym`).
+``entity_anglicisation`` (names into English) is a query variation, not an attack: it can hand an
+English-corpus retriever the key term, so it is reported apart and never pooled with the attacks
+(``QUERY_VARIATIONS``). Every attacked query passes the validity gate (:mod:`~xqg.attacks.validity`).
 
 Every attack is ``attack(query, lang, budget, rng) -> Perturbation`` and is honest about coverage: where
 it has nothing to change (a Finnish query for transliteration, no thesaurus configured) it returns the
@@ -22,7 +25,7 @@ from collections.abc import Mapping
 from xqg.attacks.greedy_search import greedy_attack, worst_of_n
 from xqg.attacks.bad_characters import HomoglyphAttack, InvisibleAttack
 from xqg.attacks.base import Attack, Perturbation, derive_rng
-from xqg.attacks.code_switch import CodeSwitchAttack
+from xqg.attacks.code_switch import CodeSwitchAttack, EntityAnglicisation
 from xqg.attacks.naturality import NaturalityAttack
 from xqg.attacks.ordering import OrderingAttack
 from xqg.attacks.orthography import OrthographyAttack, orthographic_normal_form
@@ -40,6 +43,7 @@ from xqg.attacks.query_set_attack import (
 from xqg.attacks.synonym import SynonymAttack
 from xqg.attacks.transliteration import TransliterationAttack
 from xqg.attacks.typo import TypoAttack, typo_candidates
+from xqg.query_sets import QUERY_VARIATIONS
 
 
 def build_attacks(
@@ -56,6 +60,7 @@ def build_attacks(
         HomoglyphAttack(),
         InvisibleAttack(),
         CodeSwitchAttack(dictionaries),
+        EntityAnglicisation(),
         SynonymAttack(thesauri),
     ]
     return {attack.name: attack for attack in attacks}
@@ -64,7 +69,7 @@ def build_attacks(
 ATTACKS: dict[str, Attack] = build_attacks()
 
 __all__ = [
-    "ATTACKS", "Attack", "AttackedQuery", "LanguageSummary", "Perturbation", "attack_query_set", "attack_set_summary",
+    "ATTACKS", "QUERY_VARIATIONS", "Attack", "AttackedQuery", "LanguageSummary", "Perturbation", "attack_query_set", "attack_set_summary",
     "build_attacks", "chrf", "derive_rng", "greedy_attack", "orthographic_normal_form",
     "read_attacked_queries", "typo_candidates", "validity_sample", "worst_of_n", "write_attacked_queries",
     "write_validity_sheet",

@@ -46,6 +46,7 @@ from tqdm.auto import tqdm
 
 from xqg.attacks.base import check_budget
 from xqg.attacks.query_set_attack import AttackedQuery, chrf
+from xqg.attacks.validity import answer_change
 from xqg.checkpoints import from_pretrained
 from xqg.formats import Question
 from xqg.torch_runtime import autocast, resolve_device, resolve_precision
@@ -64,7 +65,7 @@ NLLB_CODES = {
 }
 M2M100_CODES = {lang: lang for lang in ("ar", "bn", "fi", "ja", "ko", "ru", "te", "en")}
 TOKENIZER_SCHEMES = {"NllbTokenizer": "nllb", "NllbTokenizerFast": "nllb", "M2M100Tokenizer": "m2m100"}
-VERDICTS = ("accepted", "identical", "invalid", "chrf_below", "chrf_above", "dissimilar")
+VERDICTS = ("accepted", "identical", "invalid", "chrf_below", "chrf_above", "changes_answer", "dissimilar")
 
 
 def language_code(scheme: str, lang: str) -> str:
@@ -270,7 +271,7 @@ def back_translate(
 ) -> tuple[dict[int, list[AttackedQuery]], dict[int, Counter]]:
     """Attack every question ``n_samples`` times for each of ``settings.budgets``; returns (records by
     budget, candidate verdict counts by budget: accepted, identical, invalid, chrf_below, chrf_above,
-    dissimilar). ``translator`` is a loaded MT model (default: load ``settings.model``)."""
+    changes_answer, dissimilar). ``translator`` is a loaded MT model (default: load ``settings.model``)."""
     budgets = sorted(set(settings.budgets))
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
@@ -311,7 +312,10 @@ def _filter(questions: Sequence[Question], rows: Sequence[_Row], texts: Sequence
     verdicts: list[str] = []
     scores: list[float] = []
     for row, text in zip(rows, texts):
-        verdict, score = _verdict(text, questions[row.question].text, settings.chrf_bounds)
+        question = questions[row.question]
+        verdict, score = _verdict(text, question.text, settings.chrf_bounds)
+        if verdict == "accepted" and answer_change(question.text, text, question.answers):
+            verdict = "changes_answer"  # the validity gate (xqg.attacks.validity)
         verdicts.append(verdict)
         scores.append(score)
     passed = [i for i, v in enumerate(verdicts) if v == "accepted"]

@@ -1,14 +1,22 @@
-"""Code-switching (lexical paraphrase into English; Tan & Joty 2021 attack real code-mixers this way):
-replace a word or name of the query by its English equivalent. One unit = one replacement.
+"""Code-switching into English, in two kinds that the study keeps apart:
+
+- ``code_switch`` (an attack; Tan & Joty 2021 attack real code-mixers this way): replace a content word
+  that is not a name by its English translation from a bilingual dictionary. The information need stays;
+  the wording changes language. Without a dictionary for a language it changes nothing there (coverage is
+  reported; none ships offline, see README).
+- ``entity_anglicisation`` (a query variation, not an attack): replace a country or language name by its
+  English name. Against an English corpus this hands the retriever the key term (recall can rise), so it
+  is reported apart from the attacks and never pooled with them.
 
 Lexicons:
-- built in, offline, all seven languages: CLDR territory and language names through ``babel``
+- names, built in, offline, all seven languages: CLDR territory and language names through ``babel``
   (``Locale(lang).territories[code]`` and ``Locale("en").territories[code]`` name the same thing), so
   country and language names switch to English ("Финляндии" -> "Finland").
-- optional, per language: a bilingual dictionary file, either two tab-separated columns
-  ``word<TAB>english`` or a dictd database (``.index`` next to ``.dict`` / ``.dict.dz``, the layout of
-  Debian's FreeDict packages ``dict-freedict-ara-eng``, ``-fin-eng``, ``-jpn-eng``); the first English
-  sense of each headword is used. Without one, dictionary coverage is zero languages (logged).
+- words, optional, per language (``attacks.resources.code_switch.<lang>``): a bilingual dictionary file,
+  either two tab-separated columns ``word<TAB>english`` or a dictd database (``.index`` next to ``.dict``
+  / ``.dict.dz``, the layout of Debian's FreeDict packages ``dict-freedict-ara-eng``, ``-fin-eng``,
+  ``-jpn-eng``); the first English sense of each headword is used. Dictionary words inside a name are
+  left to ``entity_anglicisation``.
 
 Matching: Japanese by substring (no spaces); Korean at the start of a word, keeping the particle that
 follows ("핀란드의" -> "Finland의"); other languages at the start of a word, allowing an inflectional
@@ -100,6 +108,8 @@ def read_bilingual_dictionary(path: str | os.PathLike) -> dict[str, str]:
 
 
 class CodeSwitchAttack:
+    """Dictionary content words into English (names excluded); see the module docstring."""
+
     name = "code_switch"
     languages = LANGUAGES
 
@@ -107,8 +117,8 @@ class CodeSwitchAttack:
         """``dictionaries``: optional bilingual dictionary file per language (see module docstring)."""
         self.dictionaries = dict(dictionaries or {})
         self.dictionary_languages = frozenset(self.dictionaries)
-        if not self.dictionaries:
-            logger.info("code_switch: no bilingual dictionary configured; dictionary coverage is zero languages, CLDR names only")
+        if not self.dictionaries and self.name == "code_switch":
+            logger.info("code_switch: no bilingual dictionary configured; it changes no query (coverage zero languages)")
 
     @functools.lru_cache(maxsize=None)
     def dictionary(self, lang: str) -> dict[str, str]:
@@ -163,18 +173,36 @@ class CodeSwitchAttack:
                     break
         return out
 
-    def __call__(self, query: str, lang: str, budget: int, rng: random.Random) -> Perturbation:
-        check_budget(budget)
+    def _name_matches(self, query: str, lang: str) -> list[tuple[int, int, str]]:
         pattern, forms = self._matcher(lang)
         matches = []
         for match in pattern.finditer(query):
             name = match.group("whole") or match.group("name")
             if forms[name] != match.group():
                 matches.append((match.start(), match.end(), forms[name]))
-        taken = [(s, e) for s, e, _ in matches]
-        matches += [m for m in self._dictionary_matches(query, lang) if all(m[1] <= s or m[0] >= e for s, e in taken)]
+        return matches
+
+    def _matches(self, query: str, lang: str) -> list[tuple[int, int, str]]:
+        names = self._name_matches(query, lang)
+        return [m for m in self._dictionary_matches(query, lang) if all(m[1] <= s or m[0] >= e for s, e, _ in names)]
+
+    def __call__(self, query: str, lang: str, budget: int, rng: random.Random) -> Perturbation:
+        check_budget(budget)
+        matches = self._matches(query, lang)
         if not matches:
             return unchanged(query)
         chosen = sorted(rng.sample(matches, min(budget, len(matches))))
-        edits = [f"code_switch:{query[s:e]!r}->{new!r} at {s}" for s, e, new in chosen]
+        edits = [f"{self.name}:{query[s:e]!r}->{new!r} at {s}" for s, e, new in chosen]
         return perturbation(query, replace_spans(query, chosen), edits)
+
+
+class EntityAnglicisation(CodeSwitchAttack):
+    """Country and language names into English (CLDR): a query variation; see the module docstring."""
+
+    name = "entity_anglicisation"
+
+    def __init__(self):
+        super().__init__(None)
+
+    def _matches(self, query: str, lang: str) -> list[tuple[int, int, str]]:
+        return self._name_matches(query, lang)

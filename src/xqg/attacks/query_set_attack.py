@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass
 
 from tqdm import tqdm
 
-from xqg.attacks.base import Attack, derive_rng
+from xqg.attacks.base import Attack, derive_rng, unchanged
+from xqg.attacks.validity import MAX_DRAWS, answer_change
 from xqg.files import atomic_open
 from xqg.formats import InputFormatError, Question, _json_object, _lines
 
@@ -40,6 +41,7 @@ class AttackedQuery:
     edits: tuple[str, ...]
     attack: str = ""
     budget: int = 0
+    rejected: int = 0  # draws the validity gate rejected before this one (xqg.attacks.validity)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # samples of one query often coincide (few words to swap or drop)
@@ -97,19 +99,28 @@ def attack_query_set(
     questions: Sequence[Question], attack: str | Attack, budget: int, n_samples: int, seed: int, *, progress: bool = False
 ) -> list[AttackedQuery]:
     """Attack every question ``n_samples`` times. Sample s of question q uses the RNG derived from
-    (seed, attack name, budget, q.id, s), so records do not depend on order or on other questions."""
+    (seed, attack name, budget, q.id, s), so records do not depend on order or on other questions. A
+    draw that the validity gate rejects (it adds or removes an answer) is redrawn, up to ``MAX_DRAWS``
+    draws; if every draw is rejected the sample keeps the original query (not applicable)."""
     runner = _resolve(attack)
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     records = []
     for question in tqdm(questions, desc=f"attack {runner.name} b={budget}", disable=not progress, unit="q"):
         for sample in range(n_samples):
-            rng = derive_rng(seed, runner.name, budget, question.id, sample)
-            result = runner(question.text, question.lang, budget, rng)
+            rejected = 0
+            for draw in range(MAX_DRAWS):  # the first draw's RNG is the one without a gate: same records
+                rng = derive_rng(seed, runner.name, budget, question.id, sample if draw == 0 else f"{sample}/{draw}")
+                result = runner(question.text, question.lang, budget, rng)
+                if not result.changed or answer_change(question.text, result.text, question.answers) is None:
+                    break
+                rejected += 1
+            else:
+                result = unchanged(question.text)
             records.append(
                 AttackedQuery(
                     question.id, question.lang, sample, question.text, result.text, result.changed,
-                    result.units_changed, chrf(result.text, question.text), result.edits, runner.name, budget,
+                    result.units_changed, chrf(result.text, question.text), result.edits, runner.name, budget, rejected,
                 )
             )
     return records
@@ -124,6 +135,15 @@ class LanguageSummary:
     changed_rate: float  # share of (query, sample) records that changed
     mean_units_changed: float  # over changed records
     mean_chrf: float  # over changed records
+    rejection_rate: float = 0.0  # share of draws the validity gate rejected (xqg.attacks.validity)
+
+
+def _rejection_rate(records: Sequence[AttackedQuery]) -> float:
+    """Rejected draws over all draws: a record took its rejected draws plus the one kept, unless every
+    draw was rejected (then it keeps the original query and took ``MAX_DRAWS``)."""
+    rejected = sum(r.rejected for r in records)
+    draws = sum(r.rejected + (r.rejected < MAX_DRAWS) for r in records)
+    return rejected / draws if draws else 0.0
 
 
 def attack_set_summary(records: Iterable[AttackedQuery]) -> dict[str, LanguageSummary]:
@@ -145,6 +165,7 @@ def attack_set_summary(records: Iterable[AttackedQuery]) -> dict[str, LanguageSu
             len(changed) / len(rows),
             sum(r.units_changed for r in changed) / len(changed) if changed else 0.0,
             sum(r.chrf for r in changed) / len(changed) if changed else float("nan"),
+            _rejection_rate(rows),
         )
     return out
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from xqg.files import atomic_open
 from xqg.languages import LANGUAGE_INFO
+from xqg.query_sets import QUERY_VARIATIONS
 from xqg.reporting.outcomes import CORRECTIONS, PLAIN_GENERATOR, SIGNIFICANCE_MARK, TESTS, metric_name, regimes
 from xqg.reporting.robustness import (
     ALL_LANGUAGES, CELL, CONTEXT, _joshi_order, robustness_by_group, robustness_table,
@@ -149,7 +150,8 @@ def robustness_summary(table: pd.DataFrame, *, token_budget: int | None = None, 
         dataset, backbone, _, generator, attack, budget, selection = keys_
         regime = block["regime"].iloc[0]
         samples = f"{selection} of {int(block['n_samples'].max())} samples"
-        lines.append(f"## {backbone}, {regime}, xQG ({generator}) vs standard: attack `{attack}`, budget {budget}, "
+        kind = "query variation (not an attack)" if attack in QUERY_VARIATIONS else "attack"
+        lines.append(f"## {backbone}, {regime}, xQG ({generator}) vs standard: {kind} `{attack}`, budget {budget}, "
                      f"{samples}"
                      + (f" ({dataset})" if table["dataset"].nunique() > 1 else ""))
         lines.append("")

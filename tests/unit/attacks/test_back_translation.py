@@ -178,3 +178,11 @@ def test_settings_name_the_config_key(models):
     settings = BackTranslationSettings.from_config({"model": "m", "similarity_model": "s", "chrf_bounds": [10, 90],
                                                     "budgets": [1, 2]})
     assert settings.chrf_bounds == (10, 90) and settings.budgets == (1, 2)
+
+
+def test_the_validity_gate_drops_candidates_that_lose_the_answer(models, translator):
+    # the whole question as its answer: any changed candidate removes it
+    questions = [q._replace(answers=(q.text,)) for q in _questions()]
+    records, verdicts = back_translate(questions, _settings(models), n_samples=1, seed=7, translator=translator)
+    assert verdicts[1]["changes_answer"] > 0 and verdicts[1]["accepted"] == 0
+    assert not any(r.changed for r in records[1])

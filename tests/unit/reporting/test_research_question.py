@@ -89,3 +89,19 @@ def test_headline_and_figure(tmp_path):
     assert set(rows["attack"]) == {"clean", ALL_RULE_ATTACKS} and len(rows) == 3 * 2 * 3
     plot_research_question(table, tmp_path / "rq.png", tmp_path / "rq.pdf")
     assert (tmp_path / "rq.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "rq.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_query_variations_are_not_pooled_with_the_attacks():
+    """entity_anglicisation may hand the retriever the key term: it is reported, never averaged in."""
+    rows = []
+    for (regime, generator), (clean, attacked) in SYSTEMS.items():
+        for lang in ("ar", "te"):
+            rows += [dict(row, regime=regime) for row in system_rows(lang, generator, clean, [attacked])]
+            rows += [dict(row, regime=regime) for row in system_rows(lang, generator, clean, [[1, 1, 1, 1]],
+                                                                     attack="entity_anglicisation")
+                     if row["query_set"] != "clean"]
+    table = research_question_table(pd.DataFrame(rows), k=K, alpha=ALPHA, n_resamples=200)
+    pooled = _row(table, "xQG on top of fine-tuning", ALL_RULE_ATTACKS, "all")
+    typo = _row(table, "xQG on top of fine-tuning", "typo", "all")
+    assert pooled[["a_value", "b_value"]].tolist() == typo[["a_value", "b_value"]].tolist()
+    assert "entity_anglicisation" in set(table["attack"])

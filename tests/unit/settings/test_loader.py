@@ -82,7 +82,7 @@ def test_an_unknown_attack_name(tmp_path):
     config["attacks"]["names"] = ["typo", "tpyo", "back_translation"]
     assert problems(config, tmp_path) == [
         "config.yaml: attacks.names[1]: 'tpyo' is not one of: typo, orthography, transliteration, naturality, "
-        "ordering, homoglyph, invisible, code_switch, synonym",
+        "ordering, homoglyph, invisible, code_switch, entity_anglicisation, synonym",
         "config.yaml: attacks.names[2]: back_translation is configured under attacks.model_paraphrase, not in attacks.names",
     ]
 
