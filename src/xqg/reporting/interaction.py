@@ -33,7 +33,7 @@ from scipy.stats import norm
 from xqg import statistics
 from xqg.languages import LANGUAGE_INFO
 from xqg.reporting.outcomes import adjust, metric_name
-from xqg.reporting.research_question import PAIR_CELL, POWER, _is_headline
+from xqg.reporting.research_question import PAIR_CELL, POWER, is_headline
 
 JOSHI, FAMILY = "Joshi class", "language family"
 TREND = "per Joshi class step"
@@ -107,7 +107,7 @@ def interaction_table(pairs: pd.DataFrame, *, correction: str = "holm", level: f
     """Contrasts of the per-query paired differences across resource classes and families, for each
     comparison and headline cell of ``pairs`` (xqg.reporting.research_question.paired_values)."""
     pairs = pairs.assign(d=pairs["value_a"] - pairs["value_b"])
-    pairs = pairs[_is_headline(pairs)]
+    pairs = pairs[is_headline(pairs)]
     rows = []
     for cell, members in pairs.groupby(PAIR_CELL, sort=False):
         named = dict(zip(PAIR_CELL, cell))

@@ -139,9 +139,8 @@ def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, cor
     pairs = paired_values(outcomes, k=k, alpha=alpha)
     rows = []
     for cell, cell_pairs in pairs.groupby(PAIR_CELL, sort=False):
-        attack = cell[PAIR_CELL.index("attack")]
-        test = "mcnemar" if attack == CLEAN_QUERY_SET else "wilcoxon"
         named = dict(zip(PAIR_CELL, cell))
+        test = "mcnemar" if named["attack"] == CLEAN_QUERY_SET else "wilcoxon"
         for group, members in _by_resource_group(cell_pairs):
             rows.append({**{key: named[key] for key in PAIR_CELL[:5]}, "metric": metric_name(int(named["token_budget"])),
                          **{key: named[key] for key in PAIR_CELL[5:]}, "group": group,
@@ -149,7 +148,7 @@ def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, cor
                          **_row(members["value_a"], members["value_b"], test, n_resamples, seed)})
     table = pd.DataFrame(rows)
     # two families of tests: the headline rows that answer the question, and the per-attack detail
-    table["family"] = np.where(_is_headline(table), HEADLINE, DETAIL)
+    table["family"] = np.where(is_headline(table), HEADLINE, DETAIL)
     table["p_adjusted"] = np.nan
     table["mde"] = np.nan
     for family, members in table.groupby("family"):
@@ -172,7 +171,7 @@ def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, cor
     return table.reset_index(drop=True)
 
 
-def _is_headline(table: pd.DataFrame) -> pd.Series:
+def is_headline(table: pd.DataFrame) -> pd.Series:
     """Clean and all rule attacks, at the smallest token and attack budgets."""
     budget = table["token_budget"].min()
     attack_budget = table.loc[table["attack"] == ALL_RULE_ATTACKS, "attack_budget"].min()
