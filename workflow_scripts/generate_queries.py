@@ -1,19 +1,19 @@
 """Rule generate_queries: n sampled queries per passage and target language for one passage shard."""
 
-from xqg.formats import InputFormatError, read_passages, write_generated_queries
+from xqg.formats import InputFormatError, write_generated_queries
 from xqg.generation import generate_to_file, import_released_queries, template_generate
 from xqg.rule_logging import rule_log
 from xqg.truncation import counting_truncation
-from xqg.vector_encoding import shard_range
+from xqg.vector_encoding import read_passage_shard
 
 with rule_log(snakemake.log[0]) as log:
     generator = snakemake.params.generator  # xqg.settings.sections.GeneratorSettings
     settings = snakemake.params.generation  # xqg.settings.sections.GenerationSettings
     languages = snakemake.params.languages
-    passages = read_passages(snakemake.input.corpus)
-    if not passages:
+    # streamed: only this shard's passages are held (the collection would not fit at 18M passages)
+    shard = read_passage_shard(snakemake.input.corpus, int(snakemake.wildcards.shard), snakemake.params.num_shards)
+    if not shard and int(snakemake.wildcards.shard) == 0:
         raise InputFormatError(snakemake.input.corpus, None, None, "no passages to generate queries for (an empty corpus)")
-    shard = [passages[i] for i in shard_range(len(passages), int(snakemake.wildcards.shard), snakemake.params.num_shards)]
     n = settings.samples_per_language
     out = snakemake.output[0]
     if generator.type == "template":

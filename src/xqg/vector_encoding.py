@@ -14,6 +14,7 @@ device, threads, progress bar).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
@@ -24,7 +25,7 @@ from tqdm.auto import tqdm
 
 from xqg.encoder_spec import EncoderSpec
 from xqg.encoding import EncodingOptions, encode_texts
-from xqg.formats import InputFormatError, iter_generated_queries, iter_passages, read_questions
+from xqg.formats import InputFormatError, Passage, iter_generated_queries, iter_passages, read_questions
 from xqg.languages import LANGUAGES
 from xqg.vectors import VectorWriter, generated_query_vector_writer
 
@@ -53,6 +54,13 @@ def shard_range(num_items: int, shard_index: int, num_shards: int) -> range:
 
 def count_passages(passages_tsv: str | os.PathLike) -> int:
     return sum(1 for _ in tqdm(iter_passages(passages_tsv), desc="count passages", unit="passage", mininterval=5))
+
+
+def read_passage_shard(passages_tsv: str | os.PathLike, shard_index: int, num_shards: int) -> list[Passage]:
+    """The passages of one shard, streamed in two passes (count, then the slice): memory holds the shard,
+    not the collection (18M passages are ~19 GB as Python objects)."""
+    positions = shard_range(count_passages(passages_tsv), shard_index, num_shards)
+    return list(itertools.islice(iter_passages(passages_tsv), positions.start, positions.stop))
 
 
 def encode_passage_shard(

@@ -1,11 +1,25 @@
-"""xqg.footprint: the planner's rows for the full study follow its grid and the stated rates."""
+"""xqg.footprint: the planner's rows for the full study follow its grid and the stated rates, and the
+SLURM profile asks each rule for at least its planned memory at 18M passages."""
 
 from __future__ import annotations
 
+import math
+
+import pytest
 import yaml
 
 from tests.helpers.paths import ROOT
-from xqg.footprint import XOR_TYDI_PASSAGES, Throughput, footprint
+from xqg.footprint import (
+    PROCESS_MB,
+    SAFETY,
+    XOR_TYDI_PASSAGES,
+    Throughput,
+    footprint,
+    plan_rules,
+    planned_mb,
+    profile_memory,
+    rule_memory,
+)
 
 
 def test_the_full_study_and_its_cheapest_path():
@@ -16,3 +30,75 @@ def test_the_full_study_and_its_cheapest_path():
     cheapest = (XOR_TYDI_PASSAGES / 2500 + generated / 15000) / 3600
     assert rows["cheapest path to Table 1's fine-tuned mBERT rows (released retriever and queries)"] == ("-", f"{cheapest:,.1f}")
     assert rows["generated queries, text"][1] == f"{XOR_TYDI_PASSAGES / 40 / 3600:,.1f}"
+
+
+# ---- per-rule memory (issue 13): the SLURM profile must ask for at least the planned footprint ----
+
+FULL_STUDY = ROOT / "config" / "xor_tydi.yaml"
+SLURM_PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
+
+
+def _full_study() -> dict:
+    return yaml.safe_load(FULL_STUDY.read_text(encoding="utf-8"))
+
+
+def test_the_slurm_profile_asks_for_at_least_each_rules_planned_memory_at_18m_passages():
+    profile = yaml.safe_load(SLURM_PROFILE.read_text(encoding="utf-8"))
+    planned = rule_memory(_full_study(), XOR_TYDI_PASSAGES)
+    short = {rule: (profile_memory(profile, rule), round(mb)) for rule, mb in planned.items()
+             if profile_memory(profile, rule) < mb}
+    assert not short, f"profiles/slurm/config.yaml mem_mb below the planned footprint (asked, planned MB): {short}"
+
+
+def test_profile_memory_falls_back_to_the_default_resources():
+    profile = {"default-resources": {"mem_mb": 8000},
+               "set-resources": {"search": {"mem_mb": 96000}, "other": {"runtime": 5}}}
+    assert profile_memory(profile, "search") == 96000
+    assert profile_memory(profile, "other") == 8000
+    assert profile_memory(profile, "absent") == 8000
+
+
+def test_the_search_jobs_memory_by_hand():
+    """search at 18M passages, 16 shards, faiss on the GPU: one shard as float32 on the host, the ids of
+    two shards, and the query side of a main system (2110 dev questions x 185 query sets, depth 500)."""
+    shard = math.ceil(18_003_200 / 16)  # 1,125,200 passages
+    assert shard == 1_125_200
+    vectors = shard * 768 * 4  # float32 copy for faiss: 3.46 GB
+    ids = 2 * shard * (57 + 8 + 8 + 40)  # id strs, list and object-array slots, read_ids' dict; two shards
+    sets = 1 + 8 * 2 * 10 + 2 * 10 + 2 * 2  # clean, rule attacks, back-translation, greedy (2 systems x 2 budgets)
+    assert sets == 185
+    queries, fi = 2110 * sets, 360 * sets
+    query_side = queries * 768 * 6 + queries * 500 * 20 + 2 * fi * 500 * 88
+    plan = plan_rules(_full_study(), XOR_TYDI_PASSAGES)["search"]
+    assert plan.memory == pytest.approx(vectors + ids + query_side)
+    assert plan.memory == pytest.approx(15_273_942_400)
+    assert rule_memory(_full_study(), XOR_TYDI_PASSAGES)["search"] == pytest.approx(SAFETY * 15_273.9424 + PROCESS_MB)
+
+
+def test_generate_queries_holds_its_shard_not_the_corpus():
+    """read_passage_shard streams: the id set of iter_passages over the corpus, the shard's Passages."""
+    n = XOR_TYDI_PASSAGES
+    shard = math.ceil(n / 16)
+    expected = n * (57 + 30) + shard * (57 + 61 + 840 + 88 + 16) + 582e6 * 4  # + to-do lists, mT5 on the CPU
+    assert plan_rules(_full_study(), n)["generate_queries"].memory == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("passages", [1_000_000, XOR_TYDI_PASSAGES])
+def test_memory_grows_with_the_passage_count_exactly_for_the_rules_marked_so(passages):
+    config = _full_study()
+    small, large = plan_rules(config, passages), plan_rules(config, 2 * passages)
+    scaling = {rule for rule, plan in small.items() if plan.scales}
+    assert {"prepare_xor_tydi", "generate_queries", "generation_quality", "encode_passages", "search",
+            "fuse_passage_embeddings", "evaluate"} <= scaling
+    for rule, plan in small.items():
+        if plan.scales:
+            assert large[rule].memory > plan.memory, rule
+        else:
+            assert large[rule].memory == plan.memory, rule
+
+
+def test_rules_with_the_whole_corpus_in_memory_grow_by_at_least_a_kilobyte_a_passage():
+    config = _full_study()
+    small, large = plan_rules(config, 1_000_000), plan_rules(config, 2_000_000)
+    for rule in ("generation_quality", "evaluate", "train_generator", "mine_hard_negatives"):
+        assert large[rule].memory - small[rule].memory >= 900 * 1_000_000, rule

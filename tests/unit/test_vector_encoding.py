@@ -13,6 +13,7 @@ from xqg.encoder_spec import EncoderSpec
 from xqg.encoding import EncodingOptions, encode_texts
 from xqg.formats import GeneratedQueries, InputFormatError, Passage, write_generated_queries, write_passages
 from xqg.vector_encoding import (
+    read_passage_shard,
     encode_generated_queries,
     encode_generated_queries_by_language,
     encode_passage_shard,
@@ -119,3 +120,13 @@ def test_one_pass_by_language_equals_one_call_per_language(tiny_model, tmp_path,
         vector_encoding._encode_generated_sets(path, vector_encoding._index_generated(path),
                                                {tmp_path / "x.npy": ["ar"], tmp_path / "y.npy": ["fi", "ar"]}, spec, 3, chunk_size=3,
                                                options=EncodingOptions(batch_size=2, precision="fp32", device="cpu", progress=False))
+
+
+def test_passage_shards_are_read_streamed_and_cover_the_collection(tmp_path):
+    passages = [Passage(str(i), f"title {i}", f"text {i}") for i in range(11)]
+    tsv = tmp_path / "corpus.tsv"
+    write_passages(tsv, passages)
+    shards = [read_passage_shard(tsv, shard, 3) for shard in range(3)]
+    assert [len(shard) for shard in shards] == [3, 4, 4]  # shard_range's balanced, contiguous slices
+    assert [p for shard in shards for p in shard] == passages
+    assert read_passage_shard(tsv, 0, 1) == passages
