@@ -115,7 +115,6 @@ TEVATRON_PASSAGES_PER_QUERY = 30  # positives and BM25 negatives with their text
 # prepare_xor_tydi's matcher: ~105k gold paragraphs and NQ positives x ~115 8-grams; each a str, dict slot, list
 REFERENCE_NGRAMS, NGRAM_ENTRY = 12e6, 220
 GENERATED_QUERY_BYTES = 80  # one generated query in the JSONL, as the storage rows above
-GENERATED_RECORD = 1070  # measured: a (passage, language) record of 5 ~40-character queries as GeneratedQueries
 GENERATED_INDEX = 190  # measured: one (passage, language) entry of encode_generated_queries' first-pass index
 TREC_LINE_READ, TREC_LINE_DISK = 231, 85  # measured peak bytes a run line in read_trec_run; bytes a line on disk
 RUN_ENTRY = 88  # one (passage id, score) tuple of search.py's run dict: tuple 56 + float 24 + slot 8
@@ -250,9 +249,9 @@ def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
                                                  MT5_DECODER_LAYERS, MT5_INNER, MT5_VOCAB) if sampled else None,
         disk=n_s * L * S * GENERATED_QUERY_BYTES)
     plan["generation_quality"] = RulePlan(
-        # {id: Passage} of the corpus, then quality_samples keeps every generated record
-        n * (PY_PASSAGE + DICT_SLOT) + n * L * GENERATED_RECORD,
-        True, bool(generators), "whole corpus as Passages + every generated record")
+        # {id: title} of the corpus while iter_passages' id set fills; the queries are tallied, not kept
+        n * (PY_ID + PY_TITLE + DICT_SLOT + SET_SLOT),
+        True, bool(generators), "streamed; {id: title} of the corpus")
     plan["encode_passages"] = RulePlan(
         # streamed in chunks of 8192; iter_passages' id set grows to the shard's end (all ids for the last)
         n * (PY_ID + SET_SLOT) + encoder * 4,

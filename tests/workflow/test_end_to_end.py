@@ -317,7 +317,7 @@ def slurm():
 def slurm_args(workdir: Path) -> list[str]:
     """The study through profiles/slurm on the test cluster: one node, no GPU, no accounting.
 
-    Every rule asks for no GPU and 2 GB (rules and profile ask for up to 236 GB, the node has neither GPUs
+    Every rule asks for no GPU and 2 GB (rules and profile ask for up to 96 GB, the node has neither GPUs
     nor that memory), one CPU where the profile asks for more, with the local run's threads; no retries, so that a cancelled job fails the run; squeue for job status
     (sacct needs accounting, which the test cluster has not)."""
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text(encoding="utf-8"))

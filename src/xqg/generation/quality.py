@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 import regex
@@ -74,12 +74,39 @@ def covers_title(query: str, title: str) -> bool:
     return any(len(word) >= 4 and word.casefold() in folded for word in WORD.findall(title))
 
 
+class _Tally:
+    """One language's running counts: memory is constant in the number of queries (630M at full scale),
+    except the exact length histogram (one entry per distinct length)."""
+
+    def __init__(self):
+        self.records = self.in_script = self.duplicates = self.covers_title = 0
+        self.lengths: Counter = Counter()
+        self.chrf: list[float] = []  # only queries with a held-out reference: a few thousand
+
+    @property
+    def queries(self) -> int:
+        return sum(self.lengths.values())
+
+    def median_length(self):
+        """statistics.median of the lengths, from the histogram (same value and type)."""
+        n, seen, middle = self.queries, 0, []
+        wanted = [(n - 1) // 2, n // 2]
+        for length in sorted(self.lengths):
+            while wanted and wanted[0] < seen + self.lengths[length]:
+                middle.append(length)
+                wanted.pop(0)
+            seen += self.lengths[length]
+        return middle[0] if n % 2 else (middle[0] + middle[1]) / 2
+
+
 def generation_quality_report(
     generated: Iterable[GeneratedQueries],
-    passages: Mapping[str, Passage],
+    titles: Mapping[str, str],
     references: Sequence[tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per language (in the order of :data:`xqg.languages.LANGUAGES`) with the measures above.
+    """One row per language (in the order of :data:`xqg.languages.LANGUAGES`) with the measures above,
+    streamed over ``generated``; ``titles`` maps passage ids to titles. ``passages`` counts the
+    language's records (one per passage and language, as every generator writes them).
 
     ``references`` are (passage id, lang, question) triples of held-out human questions.
     """
@@ -88,55 +115,63 @@ def generation_quality_report(
     refs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for pid, lang, question in references or ():
         refs[(pid, lang)].append(question)
-    rows: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
     for record in generated:
-        if record.passage_id not in passages:
+        if record.passage_id not in titles:
             raise KeyError(f"generated queries for passage {record.passage_id!r}, which is not in the passage collection")
-        title = passages[record.passage_id].title
-        acc = rows[check_language(record.lang)]
-        acc["passages"].append(record.passage_id)
-        acc["duplicates"].append(len(record.queries) - len(set(record.queries)))
+        title = titles[record.passage_id]
+        tally = tallies[check_language(record.lang)]
+        tally.records += 1
+        tally.duplicates += len(record.queries) - len(set(record.queries))
         for query in record.queries:
-            acc["length"].append(len(query))
-            acc["in_script"].append(in_script(query, title, record.lang))
-            acc["covers_title"].append(covers_title(query, title))
+            tally.lengths[len(query)] += 1
+            tally.in_script += in_script(query, title, record.lang)
+            tally.covers_title += covers_title(query, title)
             if (record.passage_id, record.lang) in refs:
-                acc["chrf"].append(sacrebleu.sentence_chrf(query, refs[(record.passage_id, record.lang)]).score)
+                tally.chrf.append(sacrebleu.sentence_chrf(query, refs[(record.passage_id, record.lang)]).score)
     table = []
-    for lang in [lang for lang in LANGUAGES if lang in rows]:
-        acc = rows[lang]
-        n = len(acc["length"])
+    for lang in [lang for lang in LANGUAGES if lang in tallies]:
+        tally = tallies[lang]
+        n = tally.queries
         table.append({
             "lang": lang,
-            "passages": len(set(acc["passages"])),
+            "passages": tally.records,
             "queries": n,
-            "script_share": sum(acc["in_script"]) / n if n else float("nan"),
-            "duplicate_rate": sum(acc["duplicates"]) / n if n else float("nan"),
-            "mean_chars": statistics.fmean(acc["length"]) if n else float("nan"),
-            "median_chars": statistics.median(acc["length"]) if n else float("nan"),
-            "title_coverage": sum(acc["covers_title"]) / n if n else float("nan"),
-            "chrf": statistics.fmean(acc["chrf"]) if acc["chrf"] else float("nan"),
-            "queries_with_reference": len(acc["chrf"]),
+            "script_share": tally.in_script / n if n else float("nan"),
+            "duplicate_rate": tally.duplicates / n if n else float("nan"),
+            # fmean of integer lengths is their exact sum over n, as here
+            "mean_chars": sum(length * count for length, count in tally.lengths.items()) / n if n else float("nan"),
+            "median_chars": tally.median_length() if n else float("nan"),
+            "title_coverage": tally.covers_title / n if n else float("nan"),
+            "chrf": statistics.fmean(tally.chrf) if tally.chrf else float("nan"),
+            "queries_with_reference": len(tally.chrf),
         })
     return pd.DataFrame(table, columns=["lang", "passages", "queries", "script_share", "duplicate_rate", "mean_chars",
                                         "median_chars", "title_coverage", "chrf", "queries_with_reference"])
 
 
-def quality_samples(generated: Iterable[GeneratedQueries], passages: Mapping[str, Passage], *, n_per_language: int = 3,
+def quality_samples(generated: Callable[[], Iterable[GeneratedQueries]],
+                    passages: Callable[[set[str]], Mapping[str, Passage]], *, n_per_language: int = 3,
                     seed: int = 0, max_passage_chars: int = 160) -> str:
-    """Markdown: for each language, ``n_per_language`` randomly chosen (seeded) passages and their queries."""
-    by_lang: dict[str, list[GeneratedQueries]] = defaultdict(list)
-    for record in generated:
-        by_lang[record.lang].append(record)
+    """Markdown: for each language, ``n_per_language`` randomly chosen (seeded) records and their queries.
+    Two passes over ``generated()`` (count per language, then take the chosen records), so memory holds
+    only the samples; ``passages(ids)`` looks up the chosen passages."""
+    counts = Counter(record.lang for record in generated())
     rng = random.Random(seed)
+    chosen = {lang: set(rng.sample(range(counts[lang]), min(n_per_language, counts[lang])))
+              for lang in LANGUAGES if lang in counts}
+    picked: dict[str, list[GeneratedQueries]] = defaultdict(list)
+    position: Counter = Counter()
+    for record in generated():
+        if position[record.lang] in chosen.get(record.lang, ()):
+            picked[record.lang].append(record)
+        position[record.lang] += 1
+    lookup = passages({record.passage_id for records in picked.values() for record in records})
     parts = []
-    for lang in [lang for lang in LANGUAGES if lang in by_lang]:
-        records = by_lang[lang]
-        chosen = sorted(rng.sample(range(len(records)), min(n_per_language, len(records))))
+    for lang in chosen:
         parts.append(f"## {lang}\n")
-        for index in chosen:
-            record = records[index]
-            passage = passages[record.passage_id]
+        for record in picked[lang]:
+            passage = lookup[record.passage_id]
             text = passage.text if len(passage.text) <= max_passage_chars else passage.text[:max_passage_chars] + "…"
             parts.append(f"**{passage.title}** ({record.passage_id}): {text}\n")
             parts.extend(f"- {_markdown_escape(q)}" for q in record.queries)

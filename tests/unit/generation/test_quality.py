@@ -25,7 +25,8 @@ def test_quality_report_by_hand():
         GeneratedQueries("p1", "ja", ("エッフェル塔はどこ？", "tower とは")),
     ]
     references = [("p1", "ru", "Где находится Eiffel Tower?"), ("p1", "ja", "エッフェル塔はどこですか？")]
-    report = generation_quality_report(generated, passages, references).set_index("lang")
+    titles = {pid: passage.title for pid, passage in passages.items()}
+    report = generation_quality_report(generated, titles, references).set_index("lang")
     ru, ja = report.loc["ru"], report.loc["ja"]
     assert ru["passages"] == 2 and ru["queries"] == 6
     # right script (majority of the letters left after removing the title and its words): all but "Paris?"
@@ -44,5 +45,5 @@ def test_quality_report_by_hand():
     expected2 = sacrebleu.sentence_chrf("tower とは", ["エッフェル塔はどこですか？"]).score
     assert ja["chrf"] == pytest.approx((expected + expected2) / 2)
     assert ja["queries_with_reference"] == 2 and ru["queries_with_reference"] == 4
-    text = quality_samples(generated, passages, n_per_language=1, seed=0)
+    text = quality_samples(lambda: generated, lambda ids: {pid: passages[pid] for pid in ids}, n_per_language=1, seed=0)
     assert "## ru" in text and "## ja" in text and "Eiffel Tower" in text
