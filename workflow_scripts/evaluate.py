@@ -4,7 +4,7 @@ One job per system: the corpus, questions and qrels are read once for all langua
 run is scored on its own (its own tokeniser cache, as one job per language would)."""
 
 from xqg.file_errors import naming_files
-from xqg.formats import iter_passages, read_qrels, read_questions, read_trec_run
+from xqg.formats import iter_passages, read_qrels, read_questions, read_trec_run, trec_run_passage_ids
 from xqg.rule_logging import rule_log
 from xqg.scoring import score_run
 
@@ -13,7 +13,10 @@ OUTCOMES, MEASURES, RUN = "outcomes~", "measures~", "run~"
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.evaluation  # xqg.settings.sections.EvaluationSettings
     languages = [name.removeprefix(OUTCOMES) for name in snakemake.output.keys() if name.startswith(OUTCOMES)]
-    passages = {p.id: p.text for p in iter_passages(snakemake.input.corpus)}
+    # only the passages the runs rank (the whole corpus would be ~17 GB of text at 18M passages)
+    ranked = set().union(*(trec_run_passage_ids(snakemake.input[f"{RUN}{lang}"]) for lang in languages))
+    passages = {p.id: p.text for p in iter_passages(snakemake.input.corpus) if p.id in ranked}
+    log.info("%d ranked passages of the corpus loaded", len(passages))
     qrels = read_qrels(snakemake.input.qrels)
     questions = read_questions(snakemake.input.questions, languages=languages)
     system = {

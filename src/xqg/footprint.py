@@ -301,11 +301,13 @@ def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
         True, search.get("index", "flat") != "flat", "one shard in float32",
         gpu=2 * (shard_f32 + FAISS_TEMP) if gpu_search else None)
     budget_passages = max(config.get("evaluation", {}).get("token_budgets", [5000])) / TOKENS_PER_PASSAGE
+    ranked = min(n, queries * depth * DISTINCT_SHARE)  # distinct passages the system's runs rank
     plan["evaluate"] = RulePlan(
-        # {id: text} of the whole corpus, the largest language's run, its tokenised passages
-        n * (PY_ID + PY_TEXT + DICT_SLOT + SET_SLOT) + queries_lang * depth * TREC_LINE_READ
+        # iter_passages' id set over the corpus, {id: text} of the ranked passages, the largest language's
+        # run, its tokenised passages
+        n * (PY_ID + SET_SLOT) + ranked * (PY_ID + PY_TEXT + DICT_SLOT + SET_SLOT) + queries_lang * depth * TREC_LINE_READ
         + queries_lang * budget_passages * DISTINCT_SHARE * TOKENISED_PASSAGE,
-        True, True, "{id: text} of the whole corpus + one language's run")
+        True, True, "the ranked passages' text + one language's run")
     return plan
 
 

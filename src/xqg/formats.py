@@ -209,6 +209,17 @@ def write_trec_run(path: str | os.PathLike, run: Mapping[str, Sequence[tuple[str
                 handle.write(f"{qid} Q0 {pid} {rank} {score:.6f} {tag}\n")
 
 
+def trec_run_passage_ids(path: str | os.PathLike) -> set[str]:
+    """The passage ids a TREC run ranks, streamed: to load only those passages of a large corpus."""
+    ids: set[str] = set()
+    for number, line in _lines(path):
+        parts = line.split()
+        if len(parts) != 6:
+            raise InputFormatError(path, number, None, f"expected 6 columns 'qid Q0 docid rank score tag', got {len(parts)}")
+        ids.add(parts[2])
+    return ids
+
+
 def read_trec_run(path: str | os.PathLike) -> Run:
     """Read a TREC run; rankings are ordered by rank. Duplicate (qid, docid) pairs are errors."""
     rows: dict[str, list[tuple[int, str, float]]] = {}

@@ -19,6 +19,7 @@ from xqg.formats import (
     read_qrels,
     read_questions,
     read_trec_run,
+    trec_run_passage_ids,
     write_generated_queries,
     write_passages,
     write_qrels,
@@ -144,6 +145,9 @@ def test_trec_run_and_qrels_round_trip_and_errors(tmp_path):
     run = {"q1": [("p2", 3.5), ("p1", 1.25)], "q2": [("p9", -0.5)]}
     write_trec_run(tmp_path / "r.trec", run, tag="t")
     assert read_trec_run(tmp_path / "r.trec") == run
+    assert trec_run_passage_ids(tmp_path / "r.trec") == {"p1", "p2", "p9"}
+    with pytest.raises(InputFormatError, match="line 1.*6 columns"):
+        trec_run_passage_ids(_write(tmp_path / "short.trec", ["q1 Q0 p1 1 0.5"]))
     write_qrels(tmp_path / "q.tsv", {"q1": {"p2": 1}})
     assert read_qrels(tmp_path / "q.tsv") == {"q1": {"p2": 1}}
     with pytest.raises(InputFormatError, match="line 1.*6 columns"):
