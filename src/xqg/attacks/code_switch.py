@@ -3,7 +3,7 @@
 - ``code_switch`` (an attack; Tan & Joty 2021 attack real code-mixers this way): replace a content word
   that is not a name by its English translation from a bilingual dictionary. The information need stays;
   the wording changes language. Without a dictionary for a language it changes nothing there (coverage is
-  reported; none ships offline, see README).
+  reported; the default configures none, see README).
 - ``entity_anglicisation`` (a query variation, not an attack): replace a country or language name by its
   English name. Against an English corpus this hands the retriever the key term (recall can rise), so it
   is reported apart from the attacks and never pooled with them.
