@@ -24,5 +24,7 @@ with rule_log(snakemake.log[0]) as log:
     with atomic_open(snakemake.output.md) as handle:
         handle.write(f"# Generated-query quality: {generator}\n\n")
         handle.write(report.to_markdown(index=False, floatfmt=".3f") + "\n\n")
-        handle.write("## Samples\n\n" + quality_samples(generated, lambda ids: {p.id: p for p in iter_passages(snakemake.input.corpus) if p.id in ids}) + "\n")
+        handle.write("## Samples\n\n" + quality_samples(
+            generated, lambda ids: {p.id: p for p in iter_passages(snakemake.input.corpus) if p.id in ids},
+            counts={lang: int(n) for lang, n in zip(report["lang"], report["passages"])}) + "\n")
     log.info("quality of %s:\n%s", generator, report.to_string())

@@ -10,7 +10,7 @@ from xqg.files import atomic_open
 from xqg.reporting import interaction
 from xqg.reporting.answer import answer
 from xqg.reporting.outcomes import read_outcomes
-from xqg.reporting.research_question import caption, headline, paired_values, plot_research_question, research_question_table
+from xqg.reporting.research_question import caption, comparison_table, headline, paired_values, plot_research_question
 from xqg.reporting.robustness_report import robustness_summary
 from xqg.reporting.tables import write_table
 from xqg.rule_logging import rule_log
@@ -19,10 +19,9 @@ with rule_log(snakemake.log[0]) as log:
     statistics = snakemake.params.statistics  # xqg.settings.sections.StatisticsSettings
     tests = dict(correction=statistics.correction, n_resamples=statistics.bootstrap_resamples, seed=statistics.seed)
     with naming_files(snakemake.input.outcomes):  # an error about the outcomes names the file
-        outcomes = read_outcomes(snakemake.input.outcomes)
-        table = research_question_table(outcomes, k=snakemake.params.k, alpha=snakemake.params.alpha, **tests)
-        interactions = interaction.interaction_table(
-            paired_values(outcomes, k=snakemake.params.k, alpha=snakemake.params.alpha), **tests)
+        pairs = paired_values(read_outcomes(snakemake.input.outcomes), k=snakemake.params.k, alpha=snakemake.params.alpha)
+        table = comparison_table(pairs, **tests)
+        interactions = interaction.interaction_table(pairs, **tests)
     # the CSV holds every row; Markdown and LaTeX the headline rows (clean, all rule attacks)
     table.to_csv(snakemake.output.full, index=False)
     shown = headline(table).drop(columns=["token_budget", "correction", "family"])

@@ -117,7 +117,7 @@ class CodeSwitchAttack:
         """``dictionaries``: optional bilingual dictionary file per language (see module docstring)."""
         self.dictionaries = dict(dictionaries or {})
         self.dictionary_languages = frozenset(self.dictionaries)
-        if not self.dictionaries and self.name == "code_switch":
+        if not self.dictionaries:
             logger.info("code_switch: no bilingual dictionary configured; it changes no query (coverage zero languages)")
 
     @functools.lru_cache(maxsize=None)
@@ -201,8 +201,9 @@ class EntityAnglicisation(CodeSwitchAttack):
 
     name = "entity_anglicisation"
 
-    def __init__(self):
-        super().__init__(None)
+    def __init__(self):  # names only: no dictionary to read or to report missing
+        self.dictionaries = {}
+        self.dictionary_languages = frozenset()
 
     def _matches(self, query: str, lang: str) -> list[tuple[int, int, str]]:
         return self._name_matches(query, lang)

@@ -151,12 +151,13 @@ def generation_quality_report(
 
 
 def quality_samples(generated: Callable[[], Iterable[GeneratedQueries]],
-                    passages: Callable[[set[str]], Mapping[str, Passage]], *, n_per_language: int = 3,
-                    seed: int = 0, max_passage_chars: int = 160) -> str:
+                    passages: Callable[[set[str]], Mapping[str, Passage]], *, counts: Mapping[str, int] | None = None,
+                    n_per_language: int = 3, seed: int = 0, max_passage_chars: int = 160) -> str:
     """Markdown: for each language, ``n_per_language`` randomly chosen (seeded) records and their queries.
-    Two passes over ``generated()`` (count per language, then take the chosen records), so memory holds
-    only the samples; ``passages(ids)`` looks up the chosen passages."""
-    counts = Counter(record.lang for record in generated())
+    Streamed, so memory holds only the samples: ``counts`` (records per language, e.g. the report's
+    ``passages``; counted in a first pass over ``generated()`` when None), then one pass that takes the
+    chosen records; ``passages(ids)`` looks up the chosen passages."""
+    counts = Counter(record.lang for record in generated()) if counts is None else counts
     rng = random.Random(seed)
     chosen = {lang: set(rng.sample(range(counts[lang]), min(n_per_language, counts[lang])))
               for lang in LANGUAGES if lang in counts}

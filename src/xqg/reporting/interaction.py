@@ -32,8 +32,7 @@ from scipy.stats import norm
 
 from xqg import statistics
 from xqg.languages import LANGUAGE_INFO
-from xqg.reporting.outcomes import adjust, metric_name
-from xqg.reporting.research_question import PAIR_CELL, POWER, is_headline
+from xqg.reporting.research_question import PAIR_CELL, POWER, cell_columns, correct_within_families, is_headline
 
 JOSHI, FAMILY = "Joshi class", "language family"
 TREND = "per Joshi class step"
@@ -62,6 +61,13 @@ def _two_sample_mde(a: np.ndarray, b: np.ndarray, level: float) -> float:
     if standard_error == 0:
         return math.nan  # no spread observed: the sample says nothing about power
     return float((norm.ppf(1 - level / 2) + norm.ppf(POWER)) * standard_error)
+
+
+def _mde(row, level: float) -> float:
+    """A contrast's two-sample MDE, or the trend's from the slope's standard error."""
+    if row["contrast"] != TREND:
+        return _two_sample_mde(row["_a"], row["_b"], level)
+    return (norm.ppf(1 - level / 2) + norm.ppf(POWER)) * row["_se"] if row["_se"] > 0 else math.nan
 
 
 def _welch_p(a: np.ndarray, b: np.ndarray) -> float:
@@ -110,15 +116,11 @@ def interaction_table(pairs: pd.DataFrame, *, correction: str = "holm", level: f
     pairs = pairs[is_headline(pairs)]
     rows = []
     for cell, members in pairs.groupby(PAIR_CELL, sort=False):
-        named = dict(zip(PAIR_CELL, cell))
         for factor in (JOSHI, FAMILY):
             grouped = members.assign(level=[_level(factor, lang) for lang in members["lang"]])
             if grouped["level"].nunique() < 2:
                 continue  # one group: nothing to contrast
-            for row in _contrast_rows(grouped, factor, n_resamples, seed):
-                rows.append({**{key: named[key] for key in PAIR_CELL[:5]},
-                             "metric": metric_name(int(named["token_budget"])),
-                             **{key: named[key] for key in PAIR_CELL[5:]}, **row})
+            rows += [{**cell_columns(cell), **row} for row in _contrast_rows(grouped, factor, n_resamples, seed)]
     columns = [*PAIR_CELL[:5], "metric", *PAIR_CELL[5:], "factor", "contrast", "languages", "n_queries",
                "n_reference", "effect", "effect_reference", "estimate", "ci_low", "ci_high", "test", "p_value",
                "family", "p_adjusted", "mde", "correction", "significant"]
@@ -131,16 +133,7 @@ def interaction_table(pairs: pd.DataFrame, *, correction: str = "holm", level: f
     # two families of tests, each corrected on its own: the trend (one test per comparison and cell, the
     # direct answer to "does it depend on the resource level") and the group-by-group contrasts
     table["family"] = np.where(table["contrast"] == TREND, TRENDS, CONTRASTS)
-    table["p_adjusted"] = np.nan
-    table["mde"] = np.nan
-    for _, members in table.groupby("family"):
-        tested = members.index[members["p_value"].notna()]
-        table.loc[tested, "p_adjusted"] = adjust(table.loc[tested, "p_value"].to_numpy(), correction)
-        bonferroni_level = level / max(len(tested), 1)
-        z = norm.ppf(1 - bonferroni_level / 2) + norm.ppf(POWER)
-        table.loc[members.index, "mde"] = [
-            100 * (z * row["_se"] if row["_se"] > 0 else math.nan) if row["contrast"] == TREND
-            else 100 * _two_sample_mde(row["_a"], row["_b"], bonferroni_level) for _, row in members.iterrows()]
+    correct_within_families(table, correction, level, _mde)
     table["n_reference"] = table["n_reference"].astype("Int64")
     table["correction"] = correction
     table["significant"] = table["p_adjusted"] < level

@@ -126,6 +126,25 @@ def paired_values(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.DataFra
 PAIR_CELL = ["comparison", "backbone", "generator", "a_system", "b_system", "token_budget", "attack", "attack_budget"]
 
 
+def cell_columns(cell) -> dict:
+    """The columns naming a PAIR_CELL group, with the metric after the systems (the tables' order)."""
+    named = dict(zip(PAIR_CELL, cell))
+    return {**{key: named[key] for key in PAIR_CELL[:5]}, "metric": metric_name(int(named["token_budget"])),
+            **{key: named[key] for key in PAIR_CELL[5:]}}
+
+
+def correct_within_families(table: pd.DataFrame, correction: str, level: float, mde) -> None:
+    """Fill ``p_adjusted`` (``correction`` within each ``family`` of tests) and ``mde`` (points): ``mde(row,
+    bonferroni_level)`` at the strictest level Holm can require in the row's family."""
+    table["p_adjusted"] = np.nan
+    table["mde"] = np.nan
+    for _, members in table.groupby("family"):
+        tested = members.index[members["p_value"].notna()]
+        table.loc[tested, "p_adjusted"] = adjust(table.loc[tested, "p_value"].to_numpy(), correction)
+        bonferroni_level = level / max(len(tested), 1)
+        table.loc[members.index, "mde"] = [100 * mde(row, bonferroni_level) for _, row in members.iterrows()]
+
+
 def _by_resource_group(members: pd.DataFrame):
     """(group, rows) for each Joshi class present, high resource first, then all languages pooled."""
     classes = sorted(members["group"].unique(), key=lambda g: -int(g.split()[-1]))
@@ -136,27 +155,25 @@ def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, cor
                             level: float = 0.05, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """One row per comparison, backbone, generator, metric, attack (clean first), attack budget and
     resource group (each Joshi class, then all languages); see the module docstring for the columns."""
-    pairs = paired_values(outcomes, k=k, alpha=alpha)
+    return comparison_table(paired_values(outcomes, k=k, alpha=alpha), correction=correction, level=level,
+                            n_resamples=n_resamples, seed=seed)
+
+
+def comparison_table(pairs: pd.DataFrame, *, correction: str = "holm", level: float = 0.05,
+                     n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """:func:`research_question_table` from the :func:`paired_values` already computed."""
     rows = []
     for cell, cell_pairs in pairs.groupby(PAIR_CELL, sort=False):
-        named = dict(zip(PAIR_CELL, cell))
-        test = "mcnemar" if named["attack"] == CLEAN_QUERY_SET else "wilcoxon"
+        columns = cell_columns(cell)
+        test = "mcnemar" if columns["attack"] == CLEAN_QUERY_SET else "wilcoxon"
         for group, members in _by_resource_group(cell_pairs):
-            rows.append({**{key: named[key] for key in PAIR_CELL[:5]}, "metric": metric_name(int(named["token_budget"])),
-                         **{key: named[key] for key in PAIR_CELL[5:]}, "group": group,
-                         "languages": " ".join(sorted(members["lang"].unique())),
+            rows.append({**columns, "group": group, "languages": " ".join(sorted(members["lang"].unique())),
                          **_row(members["value_a"], members["value_b"], test, n_resamples, seed)})
     table = pd.DataFrame(rows)
     # two families of tests: the headline rows that answer the question, and the per-attack detail
     table["family"] = np.where(is_headline(table), HEADLINE, DETAIL)
-    table["p_adjusted"] = np.nan
-    table["mde"] = np.nan
-    for family, members in table.groupby("family"):
-        tested = members.index[members["p_value"].notna()]
-        table.loc[tested, "p_adjusted"] = adjust(table.loc[tested, "p_value"].to_numpy(), correction)
-        bonferroni_level = level / max(len(tested), 1)
-        table.loc[members.index, "mde"] = [100 * minimum_detectable_effect(d, bonferroni_level)
-                                           for d in members["_differences"]]
+    correct_within_families(table, correction, level,
+                            lambda row, at: minimum_detectable_effect(row["_differences"], at))
     table["correction"] = correction
     table["significant"] = table["p_adjusted"] < level
     comparisons = [name for name, _, _ in COMPARISONS]

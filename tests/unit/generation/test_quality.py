@@ -47,3 +47,7 @@ def test_quality_report_by_hand():
     assert ja["queries_with_reference"] == 2 and ru["queries_with_reference"] == 4
     text = quality_samples(lambda: generated, lambda ids: {pid: passages[pid] for pid in ids}, n_per_language=1, seed=0)
     assert "## ru" in text and "## ja" in text and "Eiffel Tower" in text
+    # the report's record counts spare the counting pass, with the same samples
+    counted = dict(zip(report.index, report["passages"]))
+    assert quality_samples(lambda: generated, lambda ids: {pid: passages[pid] for pid in ids}, counts=counted,
+                           n_per_language=1, seed=0) == text
