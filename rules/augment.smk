@@ -1,23 +1,21 @@
 # xQG fusion: e_aug = (1 - alpha) * e_p + alpha * sum of the first k generated-query vectors per language.
-# k and alpha are wildcards, so the k and alpha sweeps reuse the encoded generated queries.
+# k and alpha are wildcards; the sums per k are stored (rule encode_generated_queries), so the k and alpha
+# sweeps reuse them without re-encoding.
 
 
 rule fuse_passage_embeddings:
     input:
+        # the per-k sums of the generated-query vectors (xqg.generated_sums), with their ids, counts and layout
+        **dict(
+            zip(
+                ("sums", "sums_ids", "sums_counts", "sums_layout"),
+                generated_vector_files(
+                    f"{VECTORS}/generated_sums/{{generator}}/shard~{{shard}}.npy"
+                ),
+            )
+        ),
         passages=f"{VECTORS}/passages/shard~{{shard}}.npy",
         passage_ids=f"{VECTORS}/passages/shard~{{shard}}.ids.txt",
-        generated=lambda wc: [
-            f"{R}/vectors/{wc.backbone}/{wc.regime}/generated/{wc.generator}/shard~{wc.shard}/{lang}.npy"
-            for lang in FUSION_LANGUAGES
-        ],
-        # the ids, counts and layout files beside each generated-query vector set
-        generated_files=lambda wc: [
-            path
-            for lang in FUSION_LANGUAGES
-            for path in generated_vector_files(
-                f"{R}/vectors/{wc.backbone}/{wc.regime}/generated/{wc.generator}/shard~{wc.shard}/{lang}.npy"
-            )[1:]
-        ],
     output:
         (temp if TEMP_FUSED else str)(
             f"{VECTORS}/fused/{{generator}}/k~{{k}}/alpha~{{alpha}}/shard~{{shard}}.npy"
@@ -52,7 +50,6 @@ rule fuse_passage_embeddings:
     params:
         aggregate=SETTINGS.xqg.aggregate,
         normalize=SETTINGS.xqg.normalize,
-        languages=FUSION_LANGUAGES,
         code=code_of("fuse_passage_embeddings"),
     script:
         "../workflow_scripts/fuse_passage_embeddings.py"

@@ -64,6 +64,9 @@ SHARDS = list(range(SETTINGS.encoding.passage_shards))
 FUSION_LANGUAGES = list(SETTINGS.xqg.fusion_languages)
 # Fused indexes are large (28 GB each at full scale) and searched once: optionally temp().
 TEMP_FUSED = SETTINGS.storage.temp_fused
+# Per-query generated vectors (0.97 TB an encoder at full scale) are reduced to per-k sums by the job that
+# encodes them; kept only on request.
+KEEP_GENERATED_VECTORS = SETTINGS.storage.keep_generated_query_vectors
 DEFAULT_K = SETTINGS.xqg.k
 DEFAULT_ALPHA = SETTINGS.xqg.alpha
 
@@ -193,6 +196,12 @@ def main_systems():
     systems = [("none", 0, alpha_label(0))]
     systems += [(g, DEFAULT_K, alpha_label(DEFAULT_ALPHA)) for g in GENERATORS]
     return systems
+
+
+def fusion_ks(regime):
+    """The ks whose generated-query sums a regime's fusion reads: xqg.k, and xqg.k_sweep in the sweep regimes."""
+    ks = {k for _, k, _ in main_systems() + sweep_systems(regime)}
+    return sorted(k for k in ks if k > 0)
 
 
 def sweep_systems(regime):
@@ -391,7 +400,7 @@ def vector_ids(path):
 
 
 def generated_vector_files(path):
-    """A generated-query vector set NAME.npy and its ids, counts and layout files."""
+    """A generated-query vector (or sums) set NAME.npy and its ids, counts and layout files."""
     return [
         path,
         vector_ids(path),

@@ -33,9 +33,19 @@ rule encode_generated_queries:
         generated=f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl",
         passage_ids=f"{VECTORS}/passages/shard~{{shard}}.ids.txt",
     output:
-        # LANG: NAME.npy; ids~LANG, counts~LANG, layout~LANG: the files written beside it (xqg.vectors)
+        # sums: NAME.npy of the per-k sums that fusion reads; sums_ids, sums_counts, sums_layout beside it
+        **dict(
+            zip(
+                ("sums", "sums_ids", "sums_counts", "sums_layout"),
+                generated_vector_files(
+                    f"{VECTORS}/generated_sums/{{generator}}/shard~{{shard}}.npy"
+                ),
+            )
+        ),
+        # LANG: the per-query vectors, NAME.npy; ids~LANG, counts~LANG, layout~LANG beside it (xqg.vectors).
+        # temp() unless storage.keep_generated_query_vectors: nothing downstream reads them.
         **{
-            name: path
+            name: (str if KEEP_GENERATED_VECTORS else temp)(path)
             for lang in FUSION_LANGUAGES
             for name, path in zip(
                 (lang, f"ids~{lang}", f"counts~{lang}", f"layout~{lang}"),
@@ -70,6 +80,7 @@ rule encode_generated_queries:
         spec=lambda wc: encoder_spec(wc.backbone),
         encoding=SETTINGS.encoding,
         samples=SETTINGS.generation.samples_per_language,
+        ks=lambda wc: fusion_ks(wc.regime),
         code=code_of("encode_generated_queries"),
     script:
         "../workflow_scripts/encode_generated_queries.py"

@@ -6,7 +6,7 @@ from xqg.rule_logging import rule_log
 with rule_log(snakemake.log[0]) as log:
     norms = fuse_vector_files(
         snakemake.input.passages,
-        dict(zip(snakemake.params.languages, snakemake.input.generated, strict=True)),
+        snakemake.input.sums,
         snakemake.output[0],
         k=int(snakemake.wildcards.k),
         alpha=float(snakemake.wildcards.alpha),

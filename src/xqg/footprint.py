@@ -38,6 +38,13 @@ def _gb(n_bytes: float) -> str:
     return f"{n_bytes / 1e9:,.0f} GB"
 
 
+def fusion_ks(xqg: dict, regime: str) -> list[int]:
+    """The ks whose generated-query sums a regime stores (as rules/common.smk's fusion_ks): xqg.k, and
+    xqg.k_sweep in the sweep regimes."""
+    sweep = xqg.get("k_sweep", []) if regime in xqg.get("sweep_regimes", []) else []
+    return sorted({k for k in [xqg["k"], *sweep] if k > 0})
+
+
 def footprint(config: dict, passages: int, rates: Throughput) -> list[tuple[str, str, str]]:
     """Rows (item, storage, GPU hours) for the configured grid."""
     backbones = config["backbones"]
@@ -52,16 +59,25 @@ def footprint(config: dict, passages: int, rates: Throughput) -> list[tuple[str,
     fused_indexes = len(backbones) * (len(regimes) * generators + len(xqg.get("sweep_regimes", [])) * generators * sweep_points)
     vector = dim * 2  # float16
     generated = passages * languages * samples
+    shards = config["encoding"]["passage_shards"]
+    # the per-k sums that fusion reads, one (passages, dim) array per encoder, generator and k
+    sums = len(backbones) * generators * sum(len(fusion_ks(xqg, regime)) for regime in regimes)
+    keep_raw = bool((config.get("storage") or {}).get("keep_generated_query_vectors"))
+    raw = encoders * generators * generated * vector if keep_raw else generated / shards * vector
     rows = [
         ("passage vectors (per encoder)", _gb(passages * vector), f"{passages / rates.passages_per_s / 3600:,.1f}"),
         (f"passage vectors ({encoders} encoders)", _gb(encoders * passages * vector), f"{encoders * passages / rates.passages_per_s / 3600:,.1f}"),
         ("generated queries, text", _gb(generations := generators * generated * 80), f"{generators * passages / rates.generated_passages_per_s / 3600:,.1f}"),
-        (f"generated-query vectors ({encoders} encoders x {generators} generators)", _gb(encoders * generators * generated * vector),
-         f"{encoders * generators * generated / rates.queries_per_s / 3600:,.1f}"),
+        (f"generated-query sums per k ({sums}: {encoders} encoders x {generators} generators x the regime's ks)",
+         _gb(sums * passages * vector), f"{encoders * generators * generated / rates.queries_per_s / 3600:,.1f}"),
+        ((f"generated-query vectors, per query ({encoders} encoders x {generators} generators; kept)" if keep_raw else
+          "generated-query vectors, per query (temp: one shard job's, deleted once summed)"), _gb(raw), "-"),
         (f"fused indexes ({fused_indexes}; temp-able)", _gb(fused_indexes * passages * vector), "-"),
-        ("exact search memory per shard job", _gb(passages / config["encoding"]["passage_shards"] * dim * 4), "-"),
+        ("exact search memory per shard job", _gb(passages / shards * dim * 4), "-"),
     ]
-    total = encoders * passages * vector + generations + encoders * generators * generated * vector + fused_indexes * passages * vector
+    vectors_total = encoders * passages * vector + sums * passages * vector + fused_indexes * passages * vector
+    rows.append(("vector storage (passages, sums, fused indexes)", _gb(vectors_total), "-"))
+    total = vectors_total + generations + (raw if keep_raw else 0)
     rows.append(("total", _gb(total), "-"))
     # Table 1's fine-tuned mBERT rows from the released retriever and the released queries: no training and
     # no generation; one encoder encodes the passages and every generated query (search of the dev
@@ -256,18 +272,22 @@ def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
         # streamed in chunks of 8192; iter_passages' id set grows to the shard's end (all ids for the last)
         n * (PY_ID + SET_SLOT) + encoder * 4,
         True, True, "streamed; iter_passages' set of ids up to the shard", gpu=encoder_gpu, disk=n_s * dim * 2)
+    ks = max(len(fusion_ks(xqg, regime)) for regime in config.get("regimes", {"": None})) if "k" in xqg else 1
     plan["encode_generated_queries"] = RulePlan(
-        # the first pass's (passage, language) index of one shard; vectors go to memory maps
-        n_s * L * GENERATED_INDEX + encoder * 4,
+        # the first pass's (passage, language) index of one shard (vectors go to memory maps); then the
+        # sums: every language's ids, one block of every language's first k samples in float32 with
+        # np.where's copy, and the block's sums
+        max(n_s * L * GENERATED_INDEX, n_s * L * (PY_ID + 8 + DICT_SLOT)
+            + FUSE_BLOCK_ROWS * dim * 4 * (2 * L * k + ks)) + encoder * 4,
         True, bool(generators), "index of the shard's (passage, language) records",
-        gpu=encoder_gpu, disk=n_s * L * S * dim * 2)
+        gpu=encoder_gpu, disk=n_s * L * S * dim * 2 + n_s * ks * dim * 2)  # per-query vectors (temp) and sums
     plan["encode_queries"] = RulePlan(
         encoder * 4, False, True, "the model; one query set at a time", gpu=encoder_gpu)
     plan["fuse_passage_embeddings"] = RulePlan(
-        # ids of the shard (passages, row map, one language's generated ids) + per-language row maps, and
-        # one block of every language's first S samples in float32 plus np.where's copy of one language
-        n_s * (3 * (PY_ID + 8 + DICT_SLOT) + 12 * L) + FUSE_BLOCK_ROWS * dim * 4 * (L * S + k),
-        True, bool(generators), "one block of generated vectors; the shard's ids", disk=n_s * dim * 2)
+        # ids of the shard (passages, sums, the row map) and the row index; one block of passages, sums
+        # and the fused result in float32
+        n_s * (3 * (PY_ID + 8 + DICT_SLOT) + 8) + FUSE_BLOCK_ROWS * dim * 4 * 4,
+        True, bool(generators), "the shard's ids; one block of sums", disk=n_s * dim * 2)
     plan["back_translate_queries"] = RulePlan(
         (_params(paraphrase.get("model"), PARAMS["facebook/nllb-200-distilled-600M"])
          + _params(paraphrase.get("similarity_model"), PARAMS["sentence-transformers/LaBSE"])) * 4,

@@ -7,6 +7,11 @@ The public code (ielab/xQG4xDR, fuse_embeds.py) computes
 over all generated queries of the passage: a sum, not a mean, and no normalisation. That is the default
 here. Options cover the variants a study needs: ``aggregate="mean"``, L2 normalisation of the result,
 which languages' queries are fused, and how many per language (the k of the paper's Figure 2).
+
+Storage at scale (18M passages x 35 queries) rules out keeping every query vector, and fusion needs
+only one sum per passage and k: :mod:`xqg.generated_sums` reduces the per-query vectors to those sums
+(with the number of queries summed, for ``mean``) where they are encoded, and :func:`fuse_with_sums`
+fuses from them. Every alpha of the sweeps is then a linear combination of stored arrays.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
+
+from xqg.generated_sums import generated_query_sums
 
 Aggregate = Literal["sum", "mean"]
 
@@ -43,27 +50,35 @@ def fuse_passage_embeddings(
     if aggregate not in ("sum", "mean"):
         raise ValueError(f"aggregate must be 'sum' or 'mean', got {aggregate!r}")
     passages = np.asarray(passage_vectors, dtype=np.float32)
-    selected = list(generated_vectors) if languages is None else list(languages)
-    missing = [lang for lang in selected if lang not in generated_vectors]
-    if missing:
-        raise KeyError(f"no generated-query vectors for languages {missing}")
-    if k == 0 or alpha == 0.0 or not selected:
+    if k == 0 or alpha == 0.0 or not (generated_vectors if languages is None else languages):
+        return fuse_with_sums(passages, None, None, alpha=0.0, aggregate=aggregate, normalize=normalize)
+    sums, counts = generated_query_sums(generated_vectors, [k], languages=languages, rows=passages.shape[0],
+                                        dim=passages.shape[1])
+    return fuse_with_sums(passages, sums[:, 0], counts[:, 0], alpha=alpha, aggregate=aggregate, normalize=normalize)
+
+
+def fuse_with_sums(
+    passages: np.ndarray,
+    sums: np.ndarray | None,
+    counts: np.ndarray | None,
+    *,
+    alpha: float,
+    aggregate: Aggregate = "sum",
+    normalize: bool = False,
+) -> np.ndarray:
+    """xQG's fusion from stored sums: (1 - alpha) * passages + alpha * sums (or sums / counts for
+    ``mean``), optionally L2-normalised; ``alpha == 0`` gives back the passages (as float32)."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    if aggregate not in ("sum", "mean"):
+        raise ValueError(f"aggregate must be 'sum' or 'mean', got {aggregate!r}")
+    passages = np.asarray(passages, dtype=np.float32)
+    if alpha == 0.0:
         fused = passages.copy()
     else:
-        total = np.zeros_like(passages)
-        count = np.zeros((passages.shape[0], 1), dtype=np.float32)
-        for lang in selected:
-            vectors = generated_vectors[lang]
-            if vectors.shape[0] != passages.shape[0] or vectors.shape[2] != passages.shape[1]:
-                raise ValueError(f"{lang}: generated vectors {vectors.shape} do not align with passages {passages.shape}")
-            if vectors.shape[1] < k:
-                raise ValueError(f"{lang}: k={k} asked but only {vectors.shape[1]} samples per passage were generated")
-            chunk = np.asarray(vectors[:, :k], dtype=np.float32)
-            present = ~np.isnan(chunk).any(axis=2)  # (n, k)
-            total += np.where(present[..., None], chunk, 0.0).sum(axis=1)
-            count += present.sum(axis=1, keepdims=True)
+        total = np.asarray(sums, dtype=np.float32)
         if aggregate == "mean":
-            total = total / np.maximum(count, 1.0)
+            total = total / np.maximum(np.asarray(counts, dtype=np.float32)[:, None], 1.0)
         fused = (1.0 - alpha) * passages + alpha * total
     if normalize:
         fused = fused / np.maximum(np.linalg.norm(fused, axis=1, keepdims=True), 1e-12)
@@ -72,7 +87,7 @@ def fuse_passage_embeddings(
 
 def fuse_vector_files(
     passages_npy: str,
-    generated_npy: Mapping[str, str],
+    sums_npy: str,
     out_npy: str,
     *,
     k: int,
@@ -81,42 +96,35 @@ def fuse_vector_files(
     normalize: bool = False,
     block_rows: int = 65536,
 ) -> np.ndarray:
-    """Fuse a passage vector set with per-language generated-query vector sets, block by block.
-
-    Memory follows ``block_rows``, not the shard (a 1M-passage shard with 35 query vectors each would
-    need ~100 GB in float32 at once). Generated rows are matched to passages by id. Returns the fused
-    vectors' norms (for the log).
-    """
-    from xqg.vectors import VectorWriter, read_generated_query_vectors, read_vectors
+    """Fuse a passage vector set with a generated-query sums set (:func:`sum_generated_query_files`),
+    block by block; sums rows are matched to passages by id. Returns the fused vectors' norms (for the log)."""
+    from xqg.vectors import VectorWriter, read_generated_query_sums, read_vectors
 
     passage_ids, passages = read_vectors(passages_npy)
-    row = {pid: i for i, pid in enumerate(passage_ids)}
-    sources = {}
-    for lang, path in generated_npy.items():
-        queries = read_generated_query_vectors(path)
-        if queries.languages != [lang]:
-            raise ValueError(f"{path}: holds languages {queries.languages}, expected [{lang!r}]")
-        unknown = [pid for pid in queries.passage_ids if pid not in row]
-        if unknown or len(queries.passage_ids) != len(passage_ids):
-            raise ValueError(f"{path}: generated queries cover {len(queries.passage_ids)} passages, the shard has "
-                             f"{len(passage_ids)} (ids not in the shard: {unknown[:3]})")
-        source_row = np.empty(len(passage_ids), dtype=np.int64)  # passage row -> generated row
-        source_row[[row[pid] for pid in queries.passage_ids]] = np.arange(len(passage_ids))
-        sources[lang] = (queries.vectors, source_row)
+    sums = read_generated_query_sums(sums_npy)
+    if k != 0 and k not in sums.ks:
+        raise ValueError(f"{sums_npy}: holds sums for k in {sums.ks}, not k={k} (xqg.k, xqg.k_sweep)")
+    row = {pid: i for i, pid in enumerate(sums.passage_ids)}
+    unknown = [pid for pid in passage_ids if pid not in row]
+    if unknown or len(sums.passage_ids) != len(passage_ids):
+        raise ValueError(f"{sums_npy}: sums cover {len(sums.passage_ids)} passages, the shard has "
+                         f"{len(passage_ids)} (shard ids without sums: {unknown[:3]})")
+    source_row = np.array([row[pid] for pid in passage_ids], dtype=np.int64)  # passage row -> sums row
+    column = sums.ks.index(k) if k else None
     norms = np.empty(len(passage_ids), dtype=np.float32)
     with VectorWriter(out_npy, len(passage_ids), passages.shape[1]) as writer:
         for start in range(0, len(passage_ids), block_rows):
             stop = min(start + block_rows, len(passage_ids))
-            block = {}
-            for lang, (vectors, source_row) in sources.items():
+            if column is None:
+                block_sums = block_counts = None
+            else:
                 take = source_row[start:stop]
                 order = np.argsort(take)  # memory-mapped reads in file order
-                gathered = np.empty((stop - start,) + vectors.shape[2:], dtype=np.float32)
-                gathered[order] = vectors[take[order], 0]
-                block[lang] = gathered
-            fused = fuse_passage_embeddings(
-                passages[start:stop], block, k=k, alpha=alpha, aggregate=aggregate, normalize=normalize
-            )
+                block_sums = np.empty((stop - start, passages.shape[1]), dtype=np.float32)
+                block_sums[order] = sums.sums[take[order], column]
+                block_counts = sums.counts[take, column]
+            fused = fuse_with_sums(passages[start:stop], block_sums, block_counts, alpha=0.0 if column is None else alpha,
+                                   aggregate=aggregate, normalize=normalize)
             norms[start:stop] = np.linalg.norm(fused, axis=1)
             writer.write(passage_ids[start:stop], fused)
     return norms

@@ -11,6 +11,13 @@ the first k samples of one language for every passage with one slice, ``vectors[
 - ``NAME.counts.npy``: int32, shape (n_passages, n_languages), the number of samples present
   (always the first ``count`` samples: generation order is kept)
 - ``NAME.layout.json``: ``{"layout": "generated_queries/1", "languages": [...], "num_samples": S, "dim": d}``
+
+A *generated-query sums set* holds what fusion needs of them, per passage and k (xqg.fusion):
+
+- ``NAME.npy``: float16, shape (n_passages, len(ks), dim), the sum of the first k queries of every language
+- ``NAME.ids.txt``: the passage ids, in row order
+- ``NAME.counts.npy``: int32, shape (n_passages, len(ks)), how many queries each sum adds up
+- ``NAME.layout.json``: ``{"layout": "generated_query_sums/1", "languages": [...], "ks": [...], "dim": d}``
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from xqg.formats import InputFormatError
 VECTOR_DTYPE = np.float16
 _FLOAT16_MAX = float(np.finfo(np.float16).max)
 GENERATED_LAYOUT = "generated_queries/1"
+SUMS_LAYOUT = "generated_query_sums/1"
 
 
 def ids_path(path_npy: str | os.PathLike) -> Path:
@@ -238,14 +246,7 @@ def generated_query_vector_writer(
 
 def read_generated_query_vectors(path_npy: str | os.PathLike, mmap: bool = True) -> GeneratedQueryVectors:
     paths = generated_paths(path_npy)
-    try:
-        layout = json.loads(paths["layout"].read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputFormatError(paths["layout"], None, None, "layout file not found") from None
-    except json.JSONDecodeError as error:
-        raise InputFormatError(paths["layout"], error.lineno, None, f"malformed JSON ({error.msg})") from None
-    if layout.get("layout") != GENERATED_LAYOUT:
-        raise InputFormatError(paths["layout"], None, "layout", f"expected {GENERATED_LAYOUT!r}, got {layout.get('layout')!r}")
+    layout = _read_layout(paths["layout"], GENERATED_LAYOUT)
     languages = layout["languages"]
     vectors = _load_array(paths["vectors"], mmap)
     counts = _load_array(paths["counts"], mmap=False)
@@ -256,3 +257,73 @@ def read_generated_query_vectors(path_npy: str | os.PathLike, mmap: bool = True)
     if counts.shape != expected[:2]:
         raise InputFormatError(paths["counts"], None, None, f"shape {counts.shape}, expected {expected[:2]}")
     return GeneratedQueryVectors(ids, languages, vectors, counts)
+
+
+class GeneratedQuerySums(NamedTuple):
+    passage_ids: list[str]
+    languages: list[str]
+    ks: list[int]
+    sums: np.ndarray  # (n_passages, len(ks), dim) float16
+    counts: np.ndarray  # (n_passages, len(ks)) int32: queries summed
+
+
+@contextlib.contextmanager
+def generated_query_sums_writer(
+    path_npy: str | os.PathLike, passage_ids: Sequence[str], languages: Sequence[str], ks: Sequence[int], dim: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield writable (n_passages, len(ks), dim) sums (memory-mapped; float32 assigned is checked and
+    stored as float16) and (n_passages, len(ks)) counts; the four files appear only if the block succeeds."""
+    paths = generated_paths(path_npy)
+    _check_ids(list(passage_ids))
+    shape = (len(passage_ids), len(ks), dim)
+    with contextlib.ExitStack() as stack:
+        temporary = stack.enter_context(atomic_path(paths["vectors"]))
+        array = np.lib.format.open_memmap(temporary, mode="w+", dtype=VECTOR_DTYPE, shape=shape)
+        sums = _Float16Checked(array)
+        counts = np.zeros(shape[:2], dtype=np.int32)
+        yield sums, counts
+        array.flush()
+        del array, sums
+        with atomic_open(paths["counts"], "wb") as handle:
+            np.save(handle, counts)
+        _write_ids(paths["ids"], list(passage_ids))
+        with atomic_open(paths["layout"]) as handle:
+            json.dump({"layout": SUMS_LAYOUT, "languages": list(languages), "ks": [int(k) for k in ks], "dim": dim},
+                      handle, indent=2)
+
+
+class _Float16Checked:
+    """Slice assignment into a float16 array that refuses values overflowing float16."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __setitem__(self, key, value) -> None:
+        self.array[key] = _as_float16(value)
+
+
+def read_generated_query_sums(path_npy: str | os.PathLike, mmap: bool = True) -> GeneratedQuerySums:
+    paths = generated_paths(path_npy)
+    layout = _read_layout(paths["layout"], SUMS_LAYOUT)
+    sums = _load_array(paths["vectors"], mmap)
+    counts = _load_array(paths["counts"], mmap=False)
+    ids = read_ids(paths["ids"])
+    expected = (len(ids), len(layout["ks"]), layout["dim"])
+    if sums.shape != expected:
+        raise InputFormatError(paths["vectors"], None, None, f"shape {sums.shape}, expected {expected} from the ids and layout files")
+    if counts.shape != expected[:2]:
+        raise InputFormatError(paths["counts"], None, None, f"shape {counts.shape}, expected {expected[:2]}")
+    return GeneratedQuerySums(ids, layout["languages"], [int(k) for k in layout["ks"]], sums, counts)
+
+
+def _read_layout(path: Path, expected: str) -> dict:
+    try:
+        layout = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputFormatError(path, None, None, "layout file not found") from None
+    except json.JSONDecodeError as error:
+        raise InputFormatError(path, error.lineno, None, f"malformed JSON ({error.msg})") from None
+    if not isinstance(layout, dict) or layout.get("layout") != expected:
+        got = layout.get("layout") if isinstance(layout, dict) else layout
+        raise InputFormatError(path, None, "layout", f"expected {expected!r}, got {got!r}")
+    return layout

@@ -30,6 +30,22 @@ def test_the_full_study_and_its_cheapest_path():
     cheapest = (XOR_TYDI_PASSAGES / 2500 + generated / 15000) / 3600
     assert rows["cheapest path to Table 1's fine-tuned mBERT rows (released retriever and queries)"] == ("-", f"{cheapest:,.1f}")
     assert rows["generated queries, text"][1] == f"{XOR_TYDI_PASSAGES / 40 / 3600:,.1f}"
+    # storage: 12 sums (mBERT and XLM-R: zero-shot k=5; fine-tuned k=1..5), 4 passage sets, 12 fused indexes,
+    # each 18M x 768 x 2 bytes; the per-query vectors are one shard job's at a time (temp)
+    one = XOR_TYDI_PASSAGES * 768 * 2
+    assert rows["generated-query sums per k (12: 4 encoders x 1 generators x the regime's ks)"][0] == f"{12 * one / 1e9:,.0f} GB"
+    assert rows["vector storage (passages, sums, fused indexes)"][0] == f"{28 * one / 1e9:,.0f} GB"
+    assert 28 * one <= 1e12  # issue 13's target: the full study's vector storage within 1 TB
+    assert rows["generated-query vectors, per query (temp: one shard job's, deleted once summed)"][0] == \
+        f"{generated / 16 * 768 * 2 / 1e9:,.0f} GB"
+
+
+def test_keeping_the_per_query_vectors_is_planned_as_their_full_size():
+    config = yaml.safe_load((ROOT / "config" / "xor_tydi.yaml").read_text(encoding="utf-8"))
+    config["storage"] = {"keep_generated_query_vectors": True}
+    rows = {item: storage for item, storage, _ in footprint(config, XOR_TYDI_PASSAGES, Throughput())}
+    kept = 4 * XOR_TYDI_PASSAGES * 35 * 768 * 2
+    assert rows["generated-query vectors, per query (4 encoders x 1 generators; kept)"] == f"{kept / 1e9:,.0f} GB"
 
 
 # ---- per-rule memory (issue 13): the SLURM profile must ask for at least the planned footprint ----

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from xqg.formats import InputFormatError
-from xqg.vectors import VectorWriter, ids_path, read_vectors, write_vectors
+from xqg.vectors import (
+    VectorWriter,
+    generated_query_sums_writer,
+    ids_path,
+    read_generated_query_sums,
+    read_vectors,
+    write_vectors,
+)
 
 
 def test_round_trip_is_float16_and_memory_mapped(tmp_path):
@@ -72,3 +79,23 @@ def test_streaming_writer(tmp_path):
         with VectorWriter(tmp_path / "crash.npy", num_rows=2, dim=4) as writer:
             raise RuntimeError("interrupted")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.ids.txt", "s.npy"]
+
+
+def test_sums_set_round_trip_and_its_checks(tmp_path):
+    path = tmp_path / "sums.npy"
+    with generated_query_sums_writer(path, ["a", "b"], ["ja", "te"], [1, 5], 3) as (sums, counts):
+        sums[:] = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+        counts[:] = [[2, 10], [1, 7]]
+    stored = read_generated_query_sums(path)
+    assert stored.passage_ids == ["a", "b"] and stored.languages == ["ja", "te"] and stored.ks == [1, 5]
+    assert stored.sums.dtype == np.float16 and stored.sums[1, 1].tolist() == [9.0, 10.0, 11.0]
+    assert stored.counts.tolist() == [[2, 10], [1, 7]]
+    # a sum that overflows float16 is refused, and nothing is left behind
+    with pytest.raises(ValueError, match="overflows float16"):
+        with generated_query_sums_writer(tmp_path / "big.npy", ["a"], ["ja"], [1], 2) as (sums, _):
+            sums[:] = np.full((1, 1, 2), 1e6, dtype=np.float32)
+    assert not list(tmp_path.glob("big*"))
+    # a per-query vector set's layout is not a sums set's
+    (tmp_path / "sums.layout.json").write_text('{"layout": "generated_queries/1"}', encoding="utf-8")
+    with pytest.raises(InputFormatError, match="sums.layout.json.*generated_query_sums/1"):
+        read_generated_query_sums(path)

@@ -1,5 +1,5 @@
 """Every file a rule reads is a declared output of the rule that writes it: a vector set NAME.npy travels
-with NAME.ids.txt (and, for generated queries, NAME.counts.npy and NAME.layout.json) as outputs of its
+with NAME.ids.txt (and, for generated queries and their sums, NAME.counts.npy and NAME.layout.json) as outputs of its
 producer and inputs of its readers, so that Snakemake rebuilds a missing one instead of a job failing on it."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ VECTORS = "results/ci/vectors/me5-small/zero-shot"
 
 def _siblings(npy: str) -> list[str]:
     stem = npy.removesuffix(".npy")
-    if "/generated/" in npy:  # a generated-query vector set (xqg.vectors.generated_paths)
+    if "/generated/" in npy or "/generated_sums/" in npy:  # generated-query vectors or sums (xqg.vectors.generated_paths)
         return [f"{stem}.ids.txt", f"{stem}.counts.npy", f"{stem}.layout.json"]
     return [f"{stem}.ids.txt"]
 
@@ -72,8 +72,8 @@ DELETED = {
     f"{VECTORS}/queries/fi/greedy@neural~1.ids.txt": ("greedy_attack", "search"),
     f"{VECTORS}/passages/shard~0.ids.txt": ("encode_passages", "search"),
     f"{VECTORS}/fused/template/k~2/alpha~0.01/shard~0.ids.txt": ("fuse_passage_embeddings", "search"),
-    f"{VECTORS}/generated/neural/shard~0/ja.counts.npy": ("encode_generated_queries", "fuse_passage_embeddings"),
-    f"{VECTORS}/generated/neural/shard~0/ja.layout.json": ("encode_generated_queries", "fuse_passage_embeddings"),
+    f"{VECTORS}/generated_sums/neural/shard~0.counts.npy": ("encode_generated_queries", "fuse_passage_embeddings"),
+    f"{VECTORS}/generated_sums/neural/shard~0.layout.json": ("encode_generated_queries", "fuse_passage_embeddings"),
 }
 
 

@@ -65,7 +65,7 @@ GPU_TARGETS = {
     "train_generator": f"{R}/generators/mt5-trained/model",
     "generate_queries": f"{R}/generated/mt5/shard~0.jsonl",
     "encode_passages": f"{VECTORS}/passages/shard~0.npy",
-    "encode_generated_queries": f"{VECTORS}/generated/mt5/shard~1/ar.npy",
+    "encode_generated_queries": f"{VECTORS}/generated_sums/mt5/shard~1.npy",
     "encode_queries": f"{VECTORS}/queries/ar/clean.npy",
     "back_translate_queries": f"{R}/attacks/bn/back_translation~1.jsonl",
 }

@@ -315,6 +315,7 @@ class SelectSettings(NamedTuple):
 
 class StorageSettings(NamedTuple):
     temp_fused: bool
+    keep_generated_query_vectors: bool
     keep_training_checkpoints: bool
 
 

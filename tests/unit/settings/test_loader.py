@@ -143,8 +143,8 @@ def test_defaults_are_filled_in_config_and_settings(tmp_path):
     del config["attacks"]["model_paraphrase"], config["attacks"]["adversarial"]
     del config["generators"]["neural"]["training"]
     settings = load_settings(config, ["config.yaml"], tmp_path)
-    assert config["search"]["index"] == "flat" and config["storage"] == {"temp_fused": False,
-                                                                          "keep_training_checkpoints": False}
+    assert config["search"]["index"] == "flat" and config["storage"] == {
+        "temp_fused": False, "keep_training_checkpoints": False, "keep_generated_query_vectors": False}
     assert settings.search.index == "flat" and settings.search.ivf_lists == 4096
     assert settings.attacks.validity_sample_per_language == 50
     assert settings.evaluation.measures == () and settings.evaluation.missing_prediction == "error"
