@@ -3,6 +3,7 @@ character-level translation and similarity models over the attack examples."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -64,10 +65,30 @@ def _characters(texts: list[str]) -> list[str]:
     return sorted({c for text in texts for c in text if not c.isspace()} | set(english))
 
 
+def _as_sentence_transformer(folder: Path, max_seq_length: int) -> None:
+    """Make a BERT folder a sentence-transformers model laid out as sentence-transformers/LaBSE is:
+    modules.json, 1_Pooling (cls), 2_Dense (hidden -> hidden, tanh, safetensors), 3_Normalize."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
+
+    transformer = Transformer(str(folder), max_seq_length=max_seq_length)
+    dim = transformer.get_embedding_dimension()
+    torch.manual_seed(1)
+    dense = Dense(dim, dim, activation_function=torch.nn.Tanh())
+    modules = [transformer, Pooling(dim, pooling_mode="cls"), dense, Normalize()]
+    SentenceTransformer(modules=modules, device="cpu").save(str(folder))
+    # the module types as the hub repository names them (sentence-transformers 2.x paths, which 6.x still reads)
+    listed = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    for entry, name in zip(listed, ("Transformer", "Pooling", "Dense", "Normalize"), strict=True):
+        entry["type"] = f"sentence_transformers.models.{name}"
+    (folder / "modules.json").write_text(json.dumps(listed, indent=2), encoding="utf-8")
+
+
 def save_tiny_translation_models(root: Path, texts: list[str] | None = None, similarity_positions: int = 64) -> dict[str, str]:
     """Character-vocabulary models over the characters of ``texts`` (default: the attack examples,
     tests/data/attack_examples.jsonl) and English: "mt", an NLLB-tokenised M2M100 (the architecture of
-    NLLB-200 dense); "sim", a BERT similarity encoder (``similarity_positions`` positions; LaBSE has 512);
+    NLLB-200 dense); "sim", a BERT similarity encoder as a sentence-transformers model in LaBSE's layout
+    (``similarity_positions`` positions; LaBSE has 512);
     "not-mt", a BERT model that is no translation model."""
     from transformers import BertConfig, BertModel, BertTokenizer, M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
@@ -87,6 +108,7 @@ def save_tiny_translation_models(root: Path, texts: list[str] | None = None, sim
     BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=32, max_position_embeddings=similarity_positions, initializer_range=0.5),
               add_pooling_layer=False).save_pretrained(root / "sim")
+    _as_sentence_transformer(root / "sim", similarity_positions)
 
     BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=32)).save_pretrained(root / "not-mt")

@@ -21,12 +21,11 @@ search, evaluate and robustness stages read unchanged.
   greedy decoding). The generators draw on the CPU, so a record does not depend on batch size, batch
   composition, query order or device, up to float rounding of differently padded batches (a draw within
   ~1e-7 of a probability boundary could flip).
-- **Similarity**: the configured encoder through :class:`~xqg.encoder_spec.EncoderSpec` with ``cls``
-  pooling and normalisation (the options EncoderSpec offers are ``cls`` and ``mean``).
-  sentence-transformers' LaBSE is [CLS] -> Dense(tanh) -> normalise; EncoderSpec has no Dense head
-  (``load_encoder`` drops BERT's pooler), so the cosine is LaBSE's normalised [CLS] before that head.
-  ``min_similarity`` is a threshold on that scale, not on sentence-transformers' LaBSE scores: calibrate
-  it on the validity sample.
+- **Similarity**: the cosine of the configured encoder's sentence vectors. A sentence-transformers model
+  (its folder or hub repository has ``modules.json``, as ``sentence-transformers/LaBSE``) is run by
+  sentence-transformers as its configuration defines: for LaBSE [CLS] -> Dense(768, tanh) -> normalise,
+  so ``min_similarity`` is on the scale of LaBSE's published scores. Any other encoder goes through
+  :class:`~xqg.encoder_spec.EncoderSpec` with normalised ``cls`` pooling, and the log says so.
 - **Language codes**: NLLB uses FLORES-200 codes (``arb_Arab``), M2M100 ISO codes (``ar``, token
   ``__ar__``). Both NLLB-200 (dense) and M2M100 checkpoints have ``model_type`` ``m2m_100``, so the
   model type decides whether the architecture is supported and the tokenizer class decides the scheme.
@@ -41,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -251,18 +251,51 @@ def _verdict(text: str, original: str, bounds: tuple[float, float]) -> tuple[str
 
 
 def _similarities(originals: Sequence[str], texts: Sequence[str], settings: BackTranslationSettings) -> list[float]:
-    """Cosine of each (original, text) pair under the similarity encoder (normalised [CLS])."""
+    """Cosine of each (original, text) pair under the similarity encoder (module docstring)."""
+    if not texts:
+        return []
+    vectors = _sentence_vectors([*originals, *texts], settings)
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    left, right = vectors[: len(originals)], vectors[len(originals):]
+    return [float(x) for x in (left * right).sum(axis=1)]
+
+
+def is_sentence_transformer(model: str) -> bool:
+    """Whether ``model`` (a folder, or a hub id: its cached files, or the hub when online) has modules.json."""
+    if Path(model).is_dir():
+        return (Path(model) / "modules.json").is_file()
+    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+    from huggingface_hub.errors import EntryNotFoundError
+
+    cached = try_to_load_from_cache(model, "modules.json")
+    if isinstance(cached, str) or cached is not None or constants.HF_HUB_OFFLINE:
+        return isinstance(cached, str)  # a cached file, a cached absence, or offline with nothing cached
+    try:
+        hf_hub_download(model, "modules.json")
+    except EntryNotFoundError:
+        return False
+    return True
+
+
+def _sentence_vectors(texts: list[str], settings: BackTranslationSettings) -> np.ndarray:
+    if is_sentence_transformer(settings.similarity_model):
+        from sentence_transformers import SentenceTransformer
+
+        device = resolve_device(settings.device)
+        model = SentenceTransformer(settings.similarity_model, device=str(device), trust_remote_code=False)
+        model.max_seq_length = settings.max_input_length
+        log.info("similarity: %s as its sentence-transformers modules define (%s)", settings.similarity_model,
+                    " -> ".join(type(module).__name__ for module in model))
+        with autocast(device, resolve_precision(device, settings.precision)):
+            return np.asarray(model.encode(texts, batch_size=settings.batch_size, convert_to_numpy=True,
+                                           show_progress_bar=False), dtype=np.float32)
     from xqg.encoder_spec import EncoderSpec
     from xqg.encoding import encode_texts
 
-    if not texts:
-        return []
-    spec = EncoderSpec(settings.similarity_model, pooling="cls", normalize=True,
-                       max_query_length=settings.max_input_length)
-    vectors = encode_texts([*originals, *texts], spec, kind="query", batch_size=settings.batch_size,
-                           precision=settings.precision, device=settings.device, progress=False)
-    left, right = vectors[: len(originals)], vectors[len(originals):]
-    return [float(x) for x in (left * right).sum(axis=1)]
+    log.info("similarity: %s is no sentence-transformers model: its normalised [CLS] vector", settings.similarity_model)
+    spec = EncoderSpec(settings.similarity_model, pooling="cls", normalize=True, max_query_length=settings.max_input_length)
+    return encode_texts(texts, spec, kind="query", batch_size=settings.batch_size, precision=settings.precision,
+                        device=settings.device, progress=False)
 
 
 def back_translate(

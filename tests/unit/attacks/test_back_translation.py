@@ -17,7 +17,9 @@ from xqg.attacks import attack_set_summary, read_attacked_queries, validity_samp
 from xqg.attacks.back_translation import (
     NLLB_CODES,
     BackTranslationSettings,
+    _similarities,
     back_translate,
+    is_sentence_transformer,
     language_code,
     language_token,
     load_translator,
@@ -186,3 +188,35 @@ def test_the_validity_gate_drops_candidates_that_lose_the_answer(models, transla
     records, verdicts = back_translate(questions, _settings(models), n_samples=1, seed=7, translator=translator)
     assert verdicts[1]["changes_answer"] > 0 and verdicts[1]["accepted"] == 0
     assert not any(r.changed for r in records[1])
+
+
+def test_similarity_is_labse_s_pipeline_cls_dense_tanh_normalise(models, tmp_path):
+    """The cosine follows the sentence-transformers modules (LaBSE: [CLS] -> Dense(tanh) -> normalise),
+    computed here by hand from the saved weights; without modules.json, the normalised [CLS] vector."""
+    import shutil
+
+    import numpy as np
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, BertModel
+
+    sim = models["sim"]
+    assert is_sentence_transformer(sim)
+    texts = ["Кто написал Войну и мир?", "Kuka kirjoitti Sodan ja rauhan?"]
+    tokenizer, bert = AutoTokenizer.from_pretrained(sim), BertModel.from_pretrained(sim, add_pooling_layer=False).eval()
+    dense = load_file(f"{sim}/2_Dense/model.safetensors")
+    with torch.no_grad():
+        cls = bert(**tokenizer(texts, return_tensors="pt", padding=True)).last_hidden_state[:, 0]
+        pooled = torch.tanh(cls @ dense["linear.weight"].T + dense["linear.bias"])
+    unit = torch.nn.functional.normalize(pooled, dim=1)
+    settings = _settings(models, max_input_length=64)
+    assert _similarities(texts[:1], texts[1:], settings) == pytest.approx([float(unit[0] @ unit[1])], abs=1e-5)
+
+    plain = tmp_path / "plain"
+    shutil.copytree(sim, plain)
+    (plain / "modules.json").unlink()
+    assert not is_sentence_transformer(str(plain))
+    cls_unit = torch.nn.functional.normalize(cls, dim=1)
+    assert _similarities(texts[:1], texts[1:], dataclasses.replace(settings, similarity_model=str(plain))) == \
+        pytest.approx([float(cls_unit[0] @ cls_unit[1])], abs=1e-5)
+    assert not np.isclose(float(unit[0] @ unit[1]), float(cls_unit[0] @ cls_unit[1]))  # the head matters
