@@ -35,6 +35,7 @@ with rule_log(snakemake.log[0]) as log:
                 max_input_length=settings.max_input_length,
                 batch_size=settings.batch_size,
                 seed=settings.seed,
+                precision=settings.precision,
                 prompt_style=generator.prompt_style,
                 threads=snakemake.threads,
             )

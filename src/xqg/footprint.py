@@ -168,10 +168,11 @@ def _activation(seq: int, hidden: int) -> float:
     return hidden * (34 + 5 * ENCODER_HEADS * seq / hidden)
 
 
-def _decoding_row(src: int, new: int, layers: int, inner: int, vocab: int) -> float:
-    """GPU bytes of one sampled row in fp32: cross- and self-attention KV cache, its copy of the encoder
-    states, and three vocabulary-wide logits rows (model output, generate's float copy, the sampler's mask)."""
-    return 4 * (2 * layers * src * inner + 2 * layers * new * inner + src * inner + 3 * vocab)
+def _decoding_row(src: int, new: int, layers: int, inner: int, vocab: int, width: int = 4) -> float:
+    """GPU bytes of one sampled row: cross- and self-attention KV cache and its copy of the encoder states
+    at ``width`` bytes a value (4 fp32, 2 under bf16 autocast), and three vocabulary-wide logits rows (model
+    output, generate's float copy, the sampler's mask; taken as fp32 either way)."""
+    return width * (2 * layers * src * inner + 2 * layers * new * inner + src * inner) + 4 * 3 * vocab
 
 
 def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
@@ -262,7 +263,8 @@ def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
         True, bool(generators), "streamed; the shard as Passages, iter_passages' id set",
         gpu=generator * 4 + rows * _decoding_row(generation.get("max_input_length", 256),
                                                  generation.get("max_new_tokens", 32),
-                                                 MT5_DECODER_LAYERS, MT5_INNER, MT5_VOCAB) if sampled else None,
+                                                 MT5_DECODER_LAYERS, MT5_INNER, MT5_VOCAB,
+                                                 2 if generation.get("precision") == "bf16" else 4) if sampled else None,
         disk=n_s * L * S * GENERATED_QUERY_BYTES)
     plan["generation_quality"] = RulePlan(
         # {id: title} of the corpus while iter_passages' id set fills; the queries are tallied, not kept

@@ -195,6 +195,7 @@ class GenerationSettings(NamedTuple):
     max_input_length: int
     batch_size: int
     seed: int
+    precision: str  # fp32 | bf16
 
 
 # ---- fusion, encoding, search ---------------------------------------------------------------------

@@ -57,3 +57,14 @@ def test_generate_to_file_resumes(trained_mt5, tmp_path):
     assert generate_to_file(model, PASSAGES, ["ru", "fi"], target, **options) == 6
     assert list(iter_generated_queries(target)) == expected
     assert not part.exists()
+
+
+def test_bf16_sampling_runs_and_greedy_decoding_keeps_the_memorised_questions(trained_mt5):
+    """generation.precision bf16 (the full study's, on GPUs) runs the same sampler under bf16 autocast; on a CPU
+    without bf16 units it is emulated. Greedy decoding of the memorised toy questions survives the rounding."""
+    out, _ = trained_mt5
+    options = dict(n_samples=2, top_k=1, progress=False, device="cpu")
+    bf16 = list(generate_queries(str(out / "model"), PASSAGES, list(QUESTIONS), precision="bf16", **options))
+    assert [r.queries for r in bf16] == [(QUESTIONS[lang].format(t=p.title),) * 2 for p in PASSAGES for lang in QUESTIONS]
+    with pytest.raises(ValueError, match="'fp32' or 'bf16'"):
+        next(generate_queries(str(out / "model"), PASSAGES, ["ru"], precision="fp16", **options))
