@@ -1,6 +1,6 @@
 """Plan a run before starting it: storage and GPU time of the full study from its config.
 
-    python -m xqg.footprint config/xor_tydi.yaml
+    python -m xqg.footprint config/xor_tydi.yaml [OVERLAY.yaml ...]
 
 Throughputs are assumptions per GPU (stated below, override with flags), not measurements: no GPU was
 available where this was written. Sizes follow the workflow's layouts exactly (float16 vectors).
@@ -356,17 +356,31 @@ def _rule_rows(config: dict, passages: int, profile: dict | None) -> list[tuple[
     return rows
 
 
+def overlay(base: dict, update: dict) -> dict:
+    """Merge ``update`` into ``base`` in place as Snakemake merges config files: nested mappings key by key,
+    anything else replaced."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            overlay(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("config")
+    parser.add_argument("config", nargs="+", help="config files, later ones overlaid on earlier ones as Snakemake's "
+                                                  "--configfile merges them (e.g. config/xor_tydi.yaml config/rehearsal.yaml)")
     parser.add_argument("--passages", type=int, default=XOR_TYDI_PASSAGES, help="collection size (default: XOR-TyDi's)")
     parser.add_argument("--passages-per-s", type=float, default=Throughput.passages_per_s)
     parser.add_argument("--queries-per-s", type=float, default=Throughput.queries_per_s)
     parser.add_argument("--generated-passages-per-s", type=float, default=Throughput.generated_passages_per_s)
     parser.add_argument("--profile", type=Path, default=PROFILE, help="SLURM profile whose mem_mb is shown beside the plan")
     args = parser.parse_args(argv)
-    with open(args.config, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle)
+    config: dict = {}
+    for path in args.config:
+        with open(path, encoding="utf-8") as handle:
+            overlay(config, yaml.safe_load(handle) or {})
     rates = Throughput(args.passages_per_s, args.queries_per_s, args.generated_passages_per_s)
     rows = footprint(config, args.passages, rates)
     width = max(len(item) for item, _, _ in rows)

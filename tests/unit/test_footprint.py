@@ -118,3 +118,14 @@ def test_rules_with_the_whole_corpus_in_memory_grow_by_at_least_a_kilobyte_a_pas
     small, large = plan_rules(config, 1_000_000), plan_rules(config, 2_000_000)
     for rule in ("train_generator", "mine_hard_negatives"):
         assert large[rule].memory - small[rule].memory >= 900 * 1_000_000, rule
+
+
+def test_overlay_configs_merge_as_snakemake_merges_them(capsys):
+    from xqg.footprint import main, overlay
+
+    assert overlay({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": 3}, "d": [2]}) == {"a": {"b": 3, "c": 2}, "d": [2]}
+    main([str(FULL_STUDY), str(ROOT / "config" / "rehearsal.yaml")])
+    printed = capsys.readouterr().out
+    # the overlay's encoding.passage_shards (2) over the full study's 16: one shard of 18M passages in float32
+    search = next(line for line in printed.splitlines() if line.startswith("exact search memory per shard job"))
+    assert search.split()[-3:-1] == [f"{XOR_TYDI_PASSAGES / 2 * 768 * 4 / 1e9:,.0f}", "GB"]
