@@ -96,7 +96,7 @@ def fuse_vector_files(
     normalize: bool = False,
     block_rows: int = 65536,
 ) -> np.ndarray:
-    """Fuse a passage vector set with a generated-query sums set (:func:`sum_generated_query_files`),
+    """Fuse a passage vector set with a generated-query sums set (:mod:`xqg.generated_sums`),
     block by block; sums rows are matched to passages by id. Returns the fused vectors' norms (for the log)."""
     from xqg.vectors import VectorWriter, read_generated_query_sums, read_vectors
 
