@@ -33,6 +33,7 @@ search, evaluate and robustness stages read unchanged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from collections import Counter
@@ -277,15 +278,22 @@ def is_sentence_transformer(model: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=2)
+def _sentence_transformer(model: str, device: str):
+    """Loaded once per job and device (back-translation filters once per round)."""
+    from sentence_transformers import SentenceTransformer
+
+    loaded = SentenceTransformer(model, device=device, trust_remote_code=False)
+    log.info("similarity: %s as its sentence-transformers modules define (%s)", model,
+             " -> ".join(type(module).__name__ for module in loaded))
+    return loaded
+
+
 def _sentence_vectors(texts: list[str], settings: BackTranslationSettings) -> np.ndarray:
     if is_sentence_transformer(settings.similarity_model):
-        from sentence_transformers import SentenceTransformer
-
         device = resolve_device(settings.device)
-        model = SentenceTransformer(settings.similarity_model, device=str(device), trust_remote_code=False)
+        model = _sentence_transformer(settings.similarity_model, str(device))
         model.max_seq_length = settings.max_input_length
-        log.info("similarity: %s as its sentence-transformers modules define (%s)", settings.similarity_model,
-                    " -> ".join(type(module).__name__ for module in model))
         with autocast(device, resolve_precision(device, settings.precision)):
             return np.asarray(model.encode(texts, batch_size=settings.batch_size, convert_to_numpy=True,
                                            show_progress_bar=False), dtype=np.float32)
