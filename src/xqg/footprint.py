@@ -274,7 +274,7 @@ def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
         # streamed in chunks of 8192; iter_passages' id set grows to the shard's end (all ids for the last)
         n * (PY_ID + SET_SLOT) + encoder * 4,
         True, True, "streamed; iter_passages' set of ids up to the shard", gpu=encoder_gpu, disk=n_s * dim * 2)
-    ks = max(len(fusion_ks(xqg, regime)) for regime in config.get("regimes", {"": None})) if "k" in xqg else 1
+    ks = max((len(fusion_ks(xqg, regime)) for regime in config.get("regimes", {})), default=1) if "k" in xqg else 1
     plan["encode_generated_queries"] = RulePlan(
         # the first pass's (passage, language) index of one shard (vectors go to memory maps); then the
         # sums: every language's ids, one block of every language's first k samples in float32 with

@@ -269,7 +269,7 @@ def is_sentence_transformer(model: str) -> bool:
     from huggingface_hub.errors import EntryNotFoundError
 
     cached = try_to_load_from_cache(model, "modules.json")
-    if isinstance(cached, str) or cached is not None or constants.HF_HUB_OFFLINE:
+    if cached is not None or constants.HF_HUB_OFFLINE:
         return isinstance(cached, str)  # a cached file, a cached absence, or offline with nothing cached
     try:
         hf_hub_download(model, "modules.json")
@@ -301,7 +301,8 @@ def _sentence_vectors(texts: list[str], settings: BackTranslationSettings) -> np
     from xqg.encoding import encode_texts
 
     log.info("similarity: %s is no sentence-transformers model: its normalised [CLS] vector", settings.similarity_model)
-    spec = EncoderSpec(settings.similarity_model, pooling="cls", normalize=True, max_query_length=settings.max_input_length)
+    # normalised once, by _similarities
+    spec = EncoderSpec(settings.similarity_model, pooling="cls", normalize=False, max_query_length=settings.max_input_length)
     return encode_texts(texts, spec, kind="query", batch_size=settings.batch_size, precision=settings.precision,
                         device=settings.device, progress=False)
 
