@@ -1,11 +1,46 @@
 # Paraphrase-attack query sets: every configured attack and budget, n seeded samples per question.
 
 
+if NEIGHBOUR_LEXICONS:
+
+    rule neighbour_lexicon:
+        input:
+            questions=DATA_FILES["dev"],
+            encoder=lambda wc: neighbour_encoder()[2],
+        output:
+            **{
+                lang: f"{R}/attacks/{lang}/neighbour_lexicon.tsv"
+                for lang in LANGUAGES
+            },
+        log:
+            log_path("neighbour_lexicon"),
+        benchmark:
+            benchmark_path("neighbour_lexicon")
+        conda:
+            "../envs/xqg.yaml"
+        threads: SETTINGS.encoding.threads
+        resources:
+            gpu=1,
+            mem_mb=16000,
+            runtime=60,
+        params:
+            model=lambda wc: neighbour_encoder()[0],
+            spec=lambda wc: neighbour_encoder()[1],
+            settings=NEIGHBOUR_SYNONYM,
+            languages=LANGUAGES,
+            code=code_of("neighbour_lexicon"),
+        script:
+            "../workflow_scripts/neighbour_lexicon.py"
+
+
 rule attack_queries:
     input:
         questions=DATA_FILES["dev"],
         # bilingual dictionaries (code_switch) and thesauri (synonym): tracked, so a changed file reruns
         resources=[path for files in SETTINGS.attacks.resources.values() for path in files.values()],
+        neighbour_lexicon=(
+            f"{R}/attacks/{{lang}}/neighbour_lexicon.tsv" if NEIGHBOUR_LEXICONS else []
+        ),
     output:
         **{
             query_set: ensure(

@@ -47,6 +47,21 @@ BACK_TRANSLATION_SETS = (
     else []
 )
 QUERY_SETS += BACK_TRANSLATION_SETS
+# The neighbour_synonym attack reads one lexicon a language, built by rule neighbour_lexicon with the
+# encoder attacks.neighbour_synonym.encoder names (backbone:NAME or a sentence encoder).
+NEIGHBOUR_SYNONYM = SETTINGS.attacks.neighbour_synonym
+NEIGHBOUR_LEXICONS = "neighbour_synonym" in ATTACKS
+
+
+def neighbour_encoder():
+    """(model path or hub id, EncoderSpec fields or None for a sentence encoder, input files)."""
+    encoder = NEIGHBOUR_SYNONYM.encoder
+    if encoder.startswith("backbone:"):
+        backbone = encoder.split(":", 1)[1]
+        return backbone_path(backbone), encoder_spec(backbone), backbone_inputs(backbone)
+    return encoder, None, [encoder] if os.path.isdir(encoder) else []
+
+
 SKIPPED_ATTACKS = (
     {}
     if BACK_TRANSLATION_SETS

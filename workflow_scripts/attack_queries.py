@@ -13,8 +13,10 @@ from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     params = snakemake.params  # attacks.names (checked against ATTACKS at start), budgets, samples, seed, resources
-    attacks = build_attacks(dictionaries=params.resources.get("code_switch"), thesauri=params.resources.get("synonym"))
     lang = snakemake.wildcards.lang
+    lexicon = snakemake.input.neighbour_lexicon  # rule neighbour_lexicon's, when neighbour_synonym is configured
+    attacks = build_attacks(dictionaries=params.resources.get("code_switch"), thesauri=params.resources.get("synonym"),
+                            neighbour_lexicons={lang: lexicon} if lexicon else None)
     questions = read_questions(snakemake.input.questions, languages=[lang])
     summaries, audit = [], []
     for attack in params.names:

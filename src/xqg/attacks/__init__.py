@@ -3,7 +3,8 @@ clusters of content words (:mod:`~xqg.attacks.typo`), orthographic variants (:mo
 romanisation (:mod:`~xqg.attacks.transliteration`), naturality, i.e. keyword queries without stop and
 question words (:mod:`~xqg.attacks.naturality`), word or chunk order (:mod:`~xqg.attacks.ordering`),
 imperceptible characters and homoglyphs (:mod:`~xqg.attacks.bad_characters`), code-switching a word
-into English (:mod:`~xqg.attacks.code_switch`) and thesaurus synonyms (:mod:`~xqg.attacks.synonym`).
+into English (:mod:`~xqg.attacks.code_switch`), thesaurus synonyms (:mod:`~xqg.attacks.synonym`) and
+synonyms from an encoder's nearest whole words, for every language (:mod:`~xqg.attacks.neighbour_synonym`).
 ``entity_anglicisation`` (names into English) is a query variation, not an attack: it can hand an
 English-corpus retriever the key term, so it is reported apart and never pooled with the attacks
 (``QUERY_VARIATIONS``). Every attacked query passes the validity gate (:mod:`~xqg.attacks.validity`).
@@ -27,6 +28,7 @@ from xqg.attacks.bad_characters import HomoglyphAttack, InvisibleAttack
 from xqg.attacks.base import Attack, Perturbation, derive_rng
 from xqg.attacks.code_switch import CodeSwitchAttack, EntityAnglicisation
 from xqg.attacks.naturality import NaturalityAttack
+from xqg.attacks.neighbour_synonym import NeighbourSynonymAttack
 from xqg.attacks.ordering import OrderingAttack
 from xqg.attacks.orthography import OrthographyAttack, orthographic_normal_form
 from xqg.attacks.query_set_attack import (
@@ -47,10 +49,13 @@ from xqg.query_sets import QUERY_VARIATIONS
 
 
 def build_attacks(
-    dictionaries: Mapping[str, str | os.PathLike] | None = None, thesauri: Mapping[str, str | os.PathLike] | None = None
+    dictionaries: Mapping[str, str | os.PathLike] | None = None,
+    thesauri: Mapping[str, str | os.PathLike] | None = None,
+    neighbour_lexicons: Mapping[str, str | os.PathLike] | None = None,
 ) -> dict[str, Attack]:
-    """All rule-based attacks by name; ``dictionaries`` (per language, for code_switch) and ``thesauri``
-    (per language, MyThes .dat files, for synonym) are the optional resources."""
+    """All rule-based attacks by name; ``dictionaries`` (per language, for code_switch), ``thesauri``
+    (per language, MyThes .dat files, for synonym) and ``neighbour_lexicons`` (per language, the TSVs of
+    rule neighbour_lexicon, for neighbour_synonym) are the optional resources."""
     attacks: list[Attack] = [
         TypoAttack(),
         OrthographyAttack(),
@@ -62,6 +67,7 @@ def build_attacks(
         CodeSwitchAttack(dictionaries),
         EntityAnglicisation(),
         SynonymAttack(thesauri),
+        NeighbourSynonymAttack(neighbour_lexicons),
     ]
     return {attack.name: attack for attack in attacks}
 

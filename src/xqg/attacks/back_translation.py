@@ -290,21 +290,28 @@ def _sentence_transformer(model: str, device: str):
 
 
 def _sentence_vectors(texts: list[str], settings: BackTranslationSettings) -> np.ndarray:
-    if is_sentence_transformer(settings.similarity_model):
-        device = resolve_device(settings.device)
-        model = _sentence_transformer(settings.similarity_model, str(device))
-        model.max_seq_length = settings.max_input_length
-        with autocast(device, resolve_precision(device, settings.precision)):
-            return np.asarray(model.encode(texts, batch_size=settings.batch_size, convert_to_numpy=True,
-                                           show_progress_bar=False), dtype=np.float32)
+    return sentence_vectors(texts, settings.similarity_model, device=settings.device, precision=settings.precision,
+                            batch_size=settings.batch_size, max_length=settings.max_input_length)
+
+
+def sentence_vectors(texts: list[str], model: str, *, device: str, precision: str, batch_size: int,
+                     max_length: int) -> np.ndarray:
+    """Sentence vectors of ``texts`` under a similarity encoder (module docstring), not yet normalised."""
+    if is_sentence_transformer(model):
+        resolved = resolve_device(device)
+        encoder = _sentence_transformer(model, str(resolved))
+        encoder.max_seq_length = max_length
+        with autocast(resolved, resolve_precision(resolved, precision)):
+            return np.asarray(encoder.encode(texts, batch_size=batch_size, convert_to_numpy=True,
+                                             show_progress_bar=False), dtype=np.float32)
     from xqg.encoder_spec import EncoderSpec
     from xqg.encoding import encode_texts
 
-    log.info("similarity: %s is no sentence-transformers model: its normalised [CLS] vector", settings.similarity_model)
-    # normalised once, by _similarities
-    spec = EncoderSpec(settings.similarity_model, pooling="cls", normalize=False, max_query_length=settings.max_input_length)
-    return encode_texts(texts, spec, kind="query", batch_size=settings.batch_size, precision=settings.precision,
-                        device=settings.device, progress=False)
+    log.info("similarity: %s is no sentence-transformers model: its normalised [CLS] vector", model)
+    # normalised by the caller
+    spec = EncoderSpec(model, pooling="cls", normalize=False, max_query_length=max_length)
+    return encode_texts(texts, spec, kind="query", batch_size=batch_size, precision=precision, device=device,
+                        progress=False)
 
 
 def back_translate(

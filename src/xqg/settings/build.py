@@ -56,6 +56,7 @@ def _attacks(section: Mapping) -> s.AttackSettings:
         s.AttackSettings,
         section,
         model_paraphrase=None if paraphrase["model"] is None else record(s.ModelParaphraseSettings, paraphrase),
+        neighbour_synonym=record(s.NeighbourSynonymSettings, section["neighbour_synonym"]),
         adversarial=s.AdversarialSettings(greedy=record(s.GreedyAttackSettings, greedy) if greedy else None),
     )
 

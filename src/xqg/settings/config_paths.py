@@ -30,8 +30,9 @@ PATH_KEYS = (
     "attacks.resources.**",
     "attacks.model_paraphrase.model",
     "attacks.model_paraphrase.similarity_model",
+    "attacks.neighbour_synonym.encoder",
 )
-BACKBONE_REFERENCE = "backbone:"  # generators.*.base may name a configured backbone instead of a path
+BACKBONE_REFERENCE = "backbone:"  # generators.*.base and attacks.neighbour_synonym.encoder may name a configured backbone instead of a path
 
 
 class ConfigPathError(ValueError):

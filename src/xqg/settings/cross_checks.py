@@ -158,6 +158,19 @@ def generator_bases(config: Mapping) -> Iterator[Problem]:
                               f"{base!r} names no configured backbone (backbones: {', '.join(backbones)})")
 
 
+def neighbour_synonym_encoder(config: Mapping) -> Iterator[Problem]:
+    """The neighbour_synonym attack needs an encoder; backbone:NAME must name a configured backbone."""
+    names = _section(config, "attacks", "names")
+    encoder = _section(config, "attacks", "neighbour_synonym", "encoder")
+    key = ("attacks", "neighbour_synonym", "encoder")
+    if isinstance(names, list) and "neighbour_synonym" in names and encoder is None:
+        yield Problem(key, "neighbour_synonym is in attacks.names: set an encoder (backbone:NAME or a sentence encoder)")
+    backbones = _section(config, "backbones")
+    if isinstance(encoder, str) and encoder.startswith(BACKBONE_REFERENCE) and isinstance(backbones, Mapping):
+        if encoder[len(BACKBONE_REFERENCE):] not in backbones:
+            yield Problem(key, f"{encoder!r} names no configured backbone (backbones: {', '.join(backbones)})")
+
+
 def xor_tydi_filenames(config: Mapping) -> Iterator[Problem]:
     files = _section(config, "data", "xor_tydi", "files")
     seen: dict[str, str] = {}
@@ -200,7 +213,7 @@ def tevatron_training_data(config: Mapping) -> Iterator[Problem]:
 
 CHECKS: tuple[Callable[[Mapping], Iterator[Problem]], ...] = (
     trust_remote_code, generated_queries, recall_cutoffs, selection, attack_names, chrf_bounds, measures, regime_references,
-    generator_bases, xor_tydi_filenames, encoding_backend, tevatron_training_data,
+    generator_bases, neighbour_synonym_encoder, xor_tydi_filenames, encoding_backend, tevatron_training_data,
 )
 
 

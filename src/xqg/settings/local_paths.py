@@ -75,6 +75,10 @@ def _file_problem(value: str, workdir: Path, what: str) -> str | None:
     return f"no such file {value!r} ({what}; resolved under {workdir})"
 
 
+def _section_value(section, key: str):
+    return section.get(key) if isinstance(section, Mapping) else None
+
+
 def _items(node: Any) -> Iterator[tuple[Any, Any]]:
     if isinstance(node, Mapping):
         yield from node.items()
@@ -129,6 +133,9 @@ def local_path_problems(config: Mapping, workdir: str | Path) -> list[Problem]:
         for key in ("model", "similarity_model"):
             if isinstance(paraphrase.get(key), str):
                 checks.append((("attacks", "model_paraphrase", key), paraphrase[key], "model"))
+    encoder = _section_value(attacks.get("neighbour_synonym"), "encoder")
+    if isinstance(encoder, str) and not encoder.startswith(BACKBONE_REFERENCE):
+        checks.append((("attacks", "neighbour_synonym", "encoder"), encoder, "model"))
     for key, path in _strings(attacks.get("resources"), ("attacks", "resources")):
         checks.append((key, path, "file"))
 

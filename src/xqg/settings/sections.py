@@ -262,6 +262,17 @@ class ModelParaphraseSettings(NamedTuple):
     precision: str
 
 
+class NeighbourSynonymSettings(NamedTuple):
+    """``attacks.neighbour_synonym`` (xqg.attacks.neighbour_synonym)."""
+
+    encoder: str | None  # backbone:NAME, or a sentence encoder (hub id or local folder); None: not configured
+    neighbours: int
+    min_similarity: float
+    min_word_frequency: float
+    batch_size: int
+    precision: str
+
+
 class GreedyAttackSettings(NamedTuple):
     """``attacks.adversarial.greedy``: the fields of xqg.attacks.greedy_systems.GreedySettings."""
 
@@ -287,6 +298,7 @@ class AttackSettings(NamedTuple):
     validity_sample_per_language: int
     resources: FrozenDict  # attack -> FrozenDict(language -> file)
     model_paraphrase: ModelParaphraseSettings | None  # None: no MT model configured (skipped)
+    neighbour_synonym: NeighbourSynonymSettings
     adversarial: AdversarialSettings
 
 

@@ -1,0 +1,47 @@
+"""Rule neighbour_lexicon: for every language, the dev questions' content words and their nearest whole
+words in the configured encoder's space (xqg.attacks.neighbour_synonym). One job: the encoder loads once."""
+
+import numpy as np
+
+from xqg.attacks.neighbour_synonym import build_lexicon, candidate_words, replaceable_words, write_lexicon
+from xqg.formats import read_questions
+from xqg.rule_logging import rule_log
+
+with rule_log(snakemake.log[0]) as log:
+    settings = snakemake.params.settings  # xqg.settings.sections.NeighbourSynonymSettings
+    threads = snakemake.threads
+    if snakemake.params.spec is not None:  # backbone:NAME: the backbone as shipped, as it encodes queries
+        from xqg.encoder_spec import EncoderSpec
+        from xqg.encoding import encode_texts, load_model
+
+        spec = EncoderSpec(model=snakemake.params.model, **snakemake.params.spec)
+
+        def encode(texts) -> np.ndarray:
+            return encode_texts(texts, spec, kind="query", batch_size=settings.batch_size, precision=settings.precision,
+                                backend="torch", threads=threads, progress=True)
+
+        tokenizer, _ = load_model(spec.model)
+    else:  # a sentence encoder
+        import torch
+        from transformers import AutoTokenizer
+
+        from xqg.attacks.back_translation import sentence_vectors
+
+        torch.set_num_threads(threads)
+
+        def encode(texts) -> np.ndarray:
+            return sentence_vectors(list(texts), snakemake.params.model, device="auto", precision=settings.precision,
+                                    batch_size=settings.batch_size, max_length=32)
+
+        tokenizer = AutoTokenizer.from_pretrained(snakemake.params.model)
+    pieces = list(tokenizer.get_vocab())
+    log.info("encoder %s: %d vocabulary pieces", snakemake.params.model, len(pieces))
+    questions = read_questions(snakemake.input.questions, languages=list(snakemake.params.languages))
+    for lang in snakemake.params.languages:
+        candidates = candidate_words(pieces, lang, settings.min_word_frequency)
+        query_words = sorted({word for q in questions if q.lang == lang for _, word in replaceable_words(q.text, lang)})
+        lexicon = build_lexicon(query_words, candidates, encode, neighbours=settings.neighbours,
+                                min_similarity=settings.min_similarity)
+        write_lexicon(snakemake.output[lang], lexicon)
+        log.info("%s: %d candidate words; %d of %d replaceable dev-question words have a neighbour with cosine >= %s",
+                 lang, len(candidates), len(lexicon), len(query_words), settings.min_similarity)
