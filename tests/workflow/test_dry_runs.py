@@ -20,6 +20,7 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "train_retriever": 4,
         "generate_queries": 16,
         "generation_quality": 1,
+        "neighbour_lexicon": 1,  # LaBSE neighbours of every language's dev-question words, for neighbour_synonym
         "attack_queries": 7,
         # back-translation (NLLB-200 + LaBSE): one job per language for both budgets; its query sets join the
         # 7-language encode_queries and search jobs, so their counts do not change

@@ -68,6 +68,7 @@ GPU_TARGETS = {
     "encode_generated_queries": f"{VECTORS}/generated_sums/mt5/shard~1.npy",
     "encode_queries": f"{VECTORS}/queries/ar/clean.npy",
     "back_translate_queries": f"{R}/attacks/bn/back_translation~1.jsonl",
+    "neighbour_lexicon": f"{R}/attacks/bn/neighbour_lexicon.tsv",
 }
 
 # rule: (GPUs, CPUs per GPU, memory in MB, time limit in minutes), from profiles/slurm set-resources.
@@ -79,6 +80,7 @@ GPU_REQUESTS = {
     "encode_generated_queries": ("1", "8", "32000", "720"),
     "encode_queries": ("1", "8", "16000", "60"),
     "back_translate_queries": ("1", "8", "32000", "240"),
+    "neighbour_lexicon": ("1", "8", "16000", "60"),
 }
 
 
@@ -158,6 +160,7 @@ def _existing_inputs(workdir: Path) -> None:
     attack_outputs += [f"back_translation~{b}.jsonl" for b in attacks["model_paraphrase"]["budgets"]]
     # encode_queries is one job per encoder over every language's query sets
     for lang in LANGUAGES:
+        _touch(workdir / R / "attacks" / lang / "neighbour_lexicon.tsv", t0 + 30)  # read by attack_queries
         for name in [*attack_outputs, "summary.csv", "validity_sample.csv"]:
             _touch(workdir / R / "attacks" / lang / name, t0 + 60)
     _touch(workdir / R / "generated" / "mt5" / "shard~1.jsonl", t0 + 60)
@@ -207,12 +210,14 @@ def full_study(tmp_path_factory) -> Run:
     overlay = workdir / "trained_generator.yaml"
     overlay.write_text(yaml.safe_dump(TRAINED_GENERATOR), encoding="utf-8")
     config = ("--configfile", str(FULL_STUDY), str(overlay))
-    # back_translate_queries writes an input of encode_queries (one job per encoder over every language's
-    # query sets): submitted in a second run, once Bengali's back-translated sets are gone
-    first = _submit(workdir, *config, "--", *(t for r, t in GPU_TARGETS.items() if r != "back_translate_queries"))
-    for path in (workdir / R / "attacks" / "bn").glob("back_translation*"):
+    # back_translate_queries and neighbour_lexicon write inputs of the attacked query sets that encode_queries
+    # reads (one job per encoder over every language's query sets): submitted in a second run, once their
+    # Bengali outputs are gone
+    later = ("back_translate_queries", "neighbour_lexicon")
+    first = _submit(workdir, *config, "--", *(t for r, t in GPU_TARGETS.items() if r not in later))
+    for path in [*(workdir / R / "attacks" / "bn").glob("back_translation*"), workdir / GPU_TARGETS["neighbour_lexicon"]]:
         path.unlink()
-    second = _submit(workdir, *config, "--", GPU_TARGETS["back_translate_queries"], tag="_back_translation")
+    second = _submit(workdir, *config, "--", *(GPU_TARGETS[r] for r in later), tag="_later")
     assert not set(first.submissions) & set(second.submissions), "a rule was submitted in both runs"
     return Run(workdir, {**first.submissions, **second.submissions}, first.log + second.log)
 

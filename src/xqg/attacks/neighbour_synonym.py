@@ -14,9 +14,11 @@ What keeps the meaning, and what does not:
 - candidates are whole words of the language: word-initial vocabulary pieces (SentencePiece "▁"
   pieces; every piece for Japanese, which has no spaces; WordPiece pieces without "##"), written in the
   language's script, of 2+ graphemes, and, where ``wordfreq`` lists the language's words (ar, bn, fi,
-  ja, ru), in that list: this drops same-script words of other languages (Persian, Assamese, Chinese,
-  Ukrainian or Serbian, Hungarian). Korean (wordfreq lists morphemes, not words) and Telugu (no list)
-  rely on their script alone, so a word-start fragment can be a candidate there;
+  ja, ru), in that list and more frequent there than in English: this drops same-script words of other
+  languages (Persian, Assamese, Chinese, Ukrainian or Serbian, Hungarian) and English words in Finnish
+  text ("Moon" for "maan"). Korean (wordfreq lists morphemes, not words) and Telugu (no list) rely on
+  their script alone, so a word-start fragment can be a candidate there;
+- a lower-case word is replaced only by a lower-case word (no proper nouns for common ones);
 - country and language names (CLDR, the names ``entity_anglicisation`` finds) are never replaced:
   their neighbours are other countries (Afghanistan -> Pakistan), which changes the question;
 - the validity gate (:mod:`xqg.attacks.validity`) rejects a variant that adds or removes an answer;
@@ -59,7 +61,7 @@ SCRIPT = {
 }
 # wordfreq's lists of words; its Korean list holds morphemes, and it has none for Telugu (it would
 # silently answer with English), so those two are filtered by script alone.
-WORD_LIST_LANGUAGES = frozenset({"ar", "bn", "fi", "ja", "ru"})
+WORD_LIST_LANGUAGES = frozenset({"ar", "bn", "fi", "ja", "ru", "en"})  # en: to tell English words apart
 MIN_GRAPHEMES = 2
 HEADER = ("word", "neighbour", "similarity")
 
@@ -89,7 +91,7 @@ def candidate_words(pieces: Iterable[str], lang: str, min_frequency: float = 0.0
     sorted. ``min_frequency``: wordfreq's frequency floor where a word list exists."""
     pieces = list(pieces)
     sentencepiece = any(p.startswith("▁") for p in pieces)
-    word_list = _word_list(lang)
+    word_list, english = _word_list(lang), _word_list("en")
     out = set()
     for piece in pieces:
         if piece.startswith("##"):
@@ -99,8 +101,10 @@ def candidate_words(pieces: Iterable[str], lang: str, min_frequency: float = 0.0
         word = piece.removeprefix("▁")
         if not in_script(word, lang):
             continue
-        if word_list is not None and word_list.get(word.casefold(), 0.0) < max(min_frequency, 1e-12):
-            continue
+        if word_list is not None:
+            frequency = word_list.get(word.casefold(), 0.0)
+            if frequency < max(min_frequency, 1e-12) or english.get(word.casefold(), 0.0) > frequency:
+                continue
         out.add(word)
     return sorted(out)
 
@@ -130,7 +134,8 @@ def build_lexicon(
     min_similarity: float,
 ) -> dict[str, list[tuple[str, float]]]:
     """Each query word's nearest candidates by cosine under ``encode`` (texts -> vectors), the word
-    itself and its case variants excluded; words without a neighbour above the threshold are left out."""
+    itself and its case variants excluded, and for a lower-case word every candidate that is not lower
+    case; words without a neighbour above the threshold are left out."""
     query_words = sorted(set(query_words))
     if not query_words or not candidates:
         return {}
@@ -144,7 +149,8 @@ def build_lexicon(
         for j in order:
             if similarities[j] < min_similarity or len(found) == neighbours:
                 break
-            if candidates[j].casefold() != word.casefold():
+            candidate = candidates[j]
+            if candidate.casefold() != word.casefold() and (word != word.lower() or candidate == candidate.lower()):
                 found.append((candidates[j], round(float(similarities[j]), 4)))
         if found:
             lexicon[word] = found

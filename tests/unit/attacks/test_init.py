@@ -18,7 +18,7 @@ DEV = XOR_DEV
 
 NEEDS_DEV = pytest.mark.skipif(not DEV.exists(), reason=f"real XOR-TyDi dev questions not found at {DEV}")
 RULE_BASED = ("typo", "orthography", "transliteration", "naturality", "ordering", "homoglyph", "invisible", "code_switch", "entity_anglicisation",
-               "synonym")
+               "synonym", "neighbour_synonym")
 
 
 def _dev_sample(per_language: int = 30) -> list[Question]:

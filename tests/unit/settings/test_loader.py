@@ -82,9 +82,28 @@ def test_an_unknown_attack_name(tmp_path):
     config["attacks"]["names"] = ["typo", "tpyo", "back_translation"]
     assert problems(config, tmp_path) == [
         "config.yaml: attacks.names[1]: 'tpyo' is not one of: typo, orthography, transliteration, naturality, "
-        "ordering, homoglyph, invisible, code_switch, entity_anglicisation, synonym",
+        "ordering, homoglyph, invisible, code_switch, entity_anglicisation, synonym, neighbour_synonym",
         "config.yaml: attacks.names[2]: back_translation is configured under attacks.model_paraphrase, not in attacks.names",
     ]
+
+
+def test_neighbour_synonym_needs_a_configured_encoder(tmp_path):
+    config = default_config()
+    config["attacks"]["neighbour_synonym"]["encoder"] = None
+    assert problems(config, tmp_path) == [
+        "config.yaml: attacks.neighbour_synonym.encoder: neighbour_synonym is in attacks.names: set an encoder "
+        "(backbone:NAME or a sentence encoder)"
+    ]
+    config["attacks"]["neighbour_synonym"]["encoder"] = "backbone:mbert"
+    assert problems(config, tmp_path) == [
+        "config.yaml: attacks.neighbour_synonym.encoder: 'backbone:mbert' names no configured backbone (backbones: me5-small)"
+    ]
+    config["attacks"]["neighbour_synonym"]["encoder"] = "./models/labse"  # a local folder: must exist
+    assert problems(config, tmp_path)[0].startswith("config.yaml: attacks.neighbour_synonym.encoder: ")
+    config["attacks"]["names"].remove("neighbour_synonym")
+    config["attacks"]["neighbour_synonym"]["encoder"] = None
+    settings = load_settings(config, ["config.yaml"], tmp_path)
+    assert settings.attacks.neighbour_synonym.encoder is None and settings.attacks.neighbour_synonym.neighbours == 5
 
 
 @pytest.mark.parametrize("where", [(), ("generators", "neural"), ("attacks", "model_paraphrase"), ("backbones",),

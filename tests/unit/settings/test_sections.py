@@ -55,6 +55,7 @@ RECORDS = {  # record -> its object in the schema
     s.SearchRecallSettings: (P, "search_recall"),
     s.AttackSettings: (P, "attacks"),
     s.ModelParaphraseSettings: (P, "attacks", P, "model_paraphrase"),
+    s.NeighbourSynonymSettings: (P, "attacks", P, "neighbour_synonym"),
     s.AdversarialSettings: (P, "attacks", P, "adversarial"),
     s.GreedyAttackSettings: (P, "attacks", P, "adversarial", P, "greedy", "anyOf", 2),
     s.EvaluationSettings: (P, "evaluation"),
