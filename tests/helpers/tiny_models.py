@@ -84,11 +84,13 @@ def _as_sentence_transformer(folder: Path, max_seq_length: int) -> None:
     (folder / "modules.json").write_text(json.dumps(listed, indent=2), encoding="utf-8")
 
 
-def save_tiny_translation_models(root: Path, texts: list[str] | None = None, similarity_positions: int = 64) -> dict[str, str]:
+def save_tiny_translation_models(root: Path, texts: list[str] | None = None, similarity_positions: int = 64,
+                                 whole_words: list[str] | None = None) -> dict[str, str]:
     """Character-vocabulary models over the characters of ``texts`` (default: the attack examples,
     tests/data/attack_examples.jsonl) and English: "mt", an NLLB-tokenised M2M100 (the architecture of
     NLLB-200 dense); "sim", a BERT similarity encoder as a sentence-transformers model in LaBSE's layout
-    (``similarity_positions`` positions; LaBSE has 512);
+    (``similarity_positions`` positions; LaBSE has 512), whose WordPiece vocabulary also holds
+    ``whole_words`` as LaBSE's holds frequent words (candidates for the neighbour_synonym lexicon);
     "not-mt", a BERT model that is no translation model."""
     from transformers import BertConfig, BertModel, BertTokenizer, M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
@@ -103,7 +105,9 @@ def save_tiny_translation_models(root: Path, texts: list[str] | None = None, sim
     tokenizer.save_pretrained(root / "mt")
     M2M100ForConditionalGeneration(config).save_pretrained(root / "mt")
 
-    bert_vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)])}
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
+    pieces += sorted(set(whole_words or ()) - set(pieces))
+    bert_vocab = {t: i for i, t in enumerate(pieces)}
     BertTokenizer(vocab=bert_vocab, do_lower_case=False, strip_accents=False).save_pretrained(root / "sim")
     BertModel(BertConfig(vocab_size=len(bert_vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=32, max_position_embeddings=similarity_positions, initializer_range=0.5),

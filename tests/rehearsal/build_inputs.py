@@ -28,6 +28,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import regex
 import torch
 
 from tests.helpers.paths import ATTACK_EXAMPLES, XOR_DEV, XOR_TRAIN
@@ -152,7 +153,8 @@ def build(out: Path, *, dev_per_language: int = 6, train_per_language: int = 6) 
     _wordpiece_bert(models / "bert-base-multilingual-cased", texts)
     _xlm_roberta(models / "xlm-roberta-base")
     save_tiny_released_mt5(models / "xor-tydi-docTquery-mt5-base", texts + prompts * 20)
-    translation = save_tiny_translation_models(models, texts, similarity_positions=512)
+    words = sorted({w for q in dev + train for w in regex.findall(r"[\p{L}\p{M}]{2,}", q.text)})
+    translation = save_tiny_translation_models(models, texts, similarity_positions=512, whole_words=words)
     Path(translation["mt"]).rename(models / "nllb-200-distilled-600M")
     Path(translation["sim"]).rename(models / "LaBSE")
     shutil.rmtree(translation["not-mt"])
