@@ -8,14 +8,11 @@ if NEIGHBOUR_LEXICONS:
             questions=DATA_FILES["dev"],
             encoder=lambda wc: neighbour_encoder()[2],
         output:
-            **{
-                lang: f"{R}/attacks/{lang}/neighbour_lexicon.tsv"
-                for lang in LANGUAGES
-            },
+            f"{R}/attacks/{{lang}}/neighbour_lexicon.tsv",
         log:
-            log_path("neighbour_lexicon"),
+            log_path("neighbour_lexicon", "{lang}"),
         benchmark:
-            benchmark_path("neighbour_lexicon")
+            benchmark_path("neighbour_lexicon", "{lang}")
         conda:
             "../envs/xqg.yaml"
         threads: SETTINGS.encoding.threads
@@ -27,7 +24,6 @@ if NEIGHBOUR_LEXICONS:
             model=lambda wc: neighbour_encoder()[0],
             spec=lambda wc: neighbour_encoder()[1],
             settings=NEIGHBOUR_SYNONYM,
-            languages=LANGUAGES,
             code=code_of("neighbour_lexicon"),
         script:
             "../workflow_scripts/neighbour_lexicon.py"

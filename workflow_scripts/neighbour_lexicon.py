@@ -1,5 +1,5 @@
-"""Rule neighbour_lexicon: for every language, the dev questions' content words and their nearest whole
-words in the configured encoder's space (xqg.attacks.neighbour_synonym). One job: the encoder loads once."""
+"""Rule neighbour_lexicon: one language's dev-question content words and their nearest whole words in the
+configured encoder's space (xqg.attacks.neighbour_synonym)."""
 
 import numpy as np
 
@@ -9,7 +9,7 @@ from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.settings  # xqg.settings.sections.NeighbourSynonymSettings
-    threads = snakemake.threads
+    lang, threads = snakemake.wildcards.lang, snakemake.threads
     if snakemake.params.spec is not None:  # backbone:NAME: the backbone as shipped, as it encodes queries
         from xqg.encoder_spec import EncoderSpec
         from xqg.encoding import encode_texts, load_model
@@ -34,14 +34,12 @@ with rule_log(snakemake.log[0]) as log:
                                     batch_size=settings.batch_size, max_length=32)
 
         tokenizer = AutoTokenizer.from_pretrained(snakemake.params.model)
-    pieces = list(tokenizer.get_vocab())
-    log.info("encoder %s: %d vocabulary pieces", snakemake.params.model, len(pieces))
-    questions = read_questions(snakemake.input.questions, languages=list(snakemake.params.languages))
-    for lang in snakemake.params.languages:
-        candidates = candidate_words(pieces, lang, settings.min_word_frequency)
-        query_words = sorted({word for q in questions if q.lang == lang for _, word in replaceable_words(q.text, lang)})
-        lexicon = build_lexicon(query_words, candidates, encode, neighbours=settings.neighbours,
-                                min_similarity=settings.min_similarity)
-        write_lexicon(snakemake.output[lang], lexicon)
-        log.info("%s: %d candidate words; %d of %d replaceable dev-question words have a neighbour with cosine >= %s",
-                 lang, len(candidates), len(lexicon), len(query_words), settings.min_similarity)
+    candidates = candidate_words(tokenizer.get_vocab(), lang, settings.min_word_frequency)
+    questions = read_questions(snakemake.input.questions, languages=[lang])
+    query_words = sorted({word for q in questions for _, word in replaceable_words(q.text, lang)})
+    lexicon = build_lexicon(query_words, candidates, encode, neighbours=settings.neighbours,
+                            min_similarity=settings.min_similarity)
+    write_lexicon(snakemake.output[0], lexicon)
+    log.info("%s, encoder %s: %d candidate words; %d of %d replaceable dev-question words have a neighbour with "
+             "cosine >= %s", lang, snakemake.params.model, len(candidates), len(lexicon), len(query_words),
+             settings.min_similarity)

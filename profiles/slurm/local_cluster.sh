@@ -36,7 +36,7 @@ write_conf() {
         die "$CONF exists and was not written by this script; refusing to replace it"
     fi
     local cpus mem
-    cpus=$(nproc)
+    cpus=$(nproc --all)  # not nproc: OMP_NUM_THREADS in the caller's environment would shrink the node
     mem=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
     mkdir -p "$(dirname "$CONF")" "$STATE/spool" "$STATE/ctld"
     cat > "$CONF" <<EOF

@@ -124,6 +124,10 @@ ENCODER_LAYERS, ENCODER_HEADS = 12, 12  # mBERT and XLM-R base (hidden size: HID
 MT5_DECODER_LAYERS, MT5_INNER, MT5_VOCAB = 12, 768, 250_112  # mT5-base: decoder layers, heads x d_kv, vocabulary
 NLLB_DECODER_LAYERS, NLLB_INNER, NLLB_VOCAB = 12, 1024, 256_206  # NLLB-200-distilled-600M
 
+# neighbour_lexicon (assumptions): one language's candidate words from the encoder's vocabulary, and the
+# distinct content words of its dev questions
+LEXICON_CANDIDATES, LEXICON_QUERY_WORDS = 100_000, 3_000
+
 # Data the rules read besides the corpus (assumptions)
 DEV_QUESTIONS, DEV_QUESTIONS_MAX_LANGUAGE = 2110, 360  # XOR-TyDi dev v1.1; Finnish has the most
 NQ_TRAINING_QUERIES = 58_600  # Tevatron/wikipedia-nq train, the larger of the two retriever training sets
@@ -299,6 +303,14 @@ def plan_rules(config: dict, passages: int) -> dict[str, RulePlan]:
         + paraphrase.get("batch_size", 32) * _decoding_row(paraphrase.get("max_input_length", 128),
                                                           paraphrase.get("max_new_tokens", 64),
                                                           NLLB_DECODER_LAYERS, NLLB_INNER, NLLB_VOCAB))
+    lexicon = (attacks.get("neighbour_synonym") or {}).get("encoder") or ""
+    lexicon_encoder = encoder if lexicon.startswith("backbone:") else _params(lexicon, PARAMS["sentence-transformers/LaBSE"])
+    plan["neighbour_lexicon"] = RulePlan(
+        # the encoder; the candidate and query words' float32 vectors (768-d at most) and their similarities
+        lexicon_encoder * 4 + (LEXICON_CANDIDATES + LEXICON_QUERY_WORDS) * (768 * 4 + PY_ID)
+        + LEXICON_QUERY_WORDS * LEXICON_CANDIDATES * 4,
+        False, "neighbour_synonym" in attacks.get("names", []), "the encoder; one language's word vectors",
+        gpu=lexicon_encoder * 4 + encoding.get("batch_size", 64) * 16 * 768 * 16)
     pool = (greedy or {}).get("pool_depth")
     plan["greedy_attack"] = RulePlan(
         # per system: one shard as float32 (+ the CPU index), its ids; each system's re-ranking pools

@@ -20,7 +20,7 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "train_retriever": 4,
         "generate_queries": 16,
         "generation_quality": 1,
-        "neighbour_lexicon": 1,  # LaBSE neighbours of every language's dev-question words, for neighbour_synonym
+        "neighbour_lexicon": 7,  # LaBSE neighbours of each language's dev-question words, for neighbour_synonym
         "attack_queries": 7,
         # back-translation (NLLB-200 + LaBSE): one job per language for both budgets; its query sets join the
         # 7-language encode_queries and search jobs, so their counts do not change
@@ -53,6 +53,7 @@ def test_full_study_dry_run_builds_the_whole_dag():
 def test_one_language_of_the_full_study():
     jobs = planned_jobs("--configfile", FULL, "--config", "select={languages: [te]}")
     assert jobs["search"] == 16 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
+    assert jobs["neighbour_lexicon"] == 1
     assert jobs["back_translate_queries"] == 1
     assert jobs["encode_queries"] == 4 and jobs["greedy_attack"] == 4
     # The passage index is the same whatever language is evaluated: generation and fusion keep all 7.

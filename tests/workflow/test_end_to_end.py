@@ -74,7 +74,7 @@ def test_outcomes_are_per_query_and_complete(study):
     assert (per_lang.unstack().loc[:, LANGS] == questions.groupby("lang").size()[LANGS]).all().all()
     attacked = outcomes[outcomes["query_set"] != "clean"]
     greedy = {f"greedy@{source}" for source in ("none", "neural", "template")}
-    assert set(attacked["query_set"]) == {"typo", "orthography", "entity_anglicisation"} | greedy
+    assert set(attacked["query_set"]) == {"typo", "orthography", "neighbour_synonym", "entity_anglicisation"} | greedy
     # every main system searched every system's greedy set: adaptive on its own, transfer on the others
     main = attacked[attacked["query_set"].isin(greedy)]
     assert main.groupby(["regime", "generator"])["query_set"].nunique().eq(len(greedy)).all()
@@ -94,7 +94,8 @@ def test_figures_are_images(study):
 def test_robustness_outputs_cover_every_language_and_attack(study):
     workdir, _ = study
     table = pd.read_csv(results(workdir) / "robustness.csv")
-    assert set(LANGS) <= set(table["lang"]) and {"typo", "orthography", "entity_anglicisation", "greedy"} == set(table["attack"])
+    assert set(LANGS) <= set(table["lang"])
+    assert {"typo", "orthography", "neighbour_synonym", "entity_anglicisation", "greedy"} == set(table["attack"])
     assert set(table["selection"]) == {"mean", "worst"}
     transfer = pd.read_csv(results(workdir) / "adversarial_transfer.csv")
     assert len(transfer) > 0
