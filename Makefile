@@ -38,7 +38,7 @@ run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local --report results/report.html
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 tests
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
