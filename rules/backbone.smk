@@ -45,10 +45,38 @@ rule mine_hard_negatives:
         "../workflow_scripts/mine_hard_negatives.py"
 
 
+# Perturbation-augmented fine-tuning (a defence): the regime's training queries, a share of them attacked,
+# as {query id: text}; its own rule, so that the attack code is in the code key of these regimes only.
+if PERTURBED_REGIMES:
+
+    rule perturb_training_queries:
+        input:
+            unpack(retriever_training_data),
+        output:
+            f"{R}/data/perturbed_training_queries.{{regime}}.json",
+        wildcard_constraints:
+            regime=_alternatives(PERTURBED_REGIMES),
+        log:
+            log_path("perturb_training_queries", "{regime}"),
+        benchmark:
+            benchmark_path("perturb_training_queries", "{regime}")
+        conda:
+            "../envs/xqg.yaml"
+        resources:
+            mem_mb=8000,
+        params:
+            perturb=lambda wc: SETTINGS.regimes[wc.regime].perturb,
+            data=SETTINGS.retriever_training.data,
+            code=code_of("perturb_training_queries"),
+        script:
+            "../workflow_scripts/perturb_training_queries.py"
+
+
 rule train_retriever:
     input:
         unpack(retriever_training_data),
         backbone=lambda wc: backbone_inputs(wc.backbone),
+        perturbed=perturbed_training_queries,
     output:
         directory(f"{R}/models/{{backbone}}/{{regime}}"),
     log:

@@ -31,6 +31,11 @@ LANGUAGES = list(SETTINGS.select.languages or SETTINGS.languages)
 BACKBONES = list(SETTINGS.select.backbones or SETTINGS.backbones)
 REGIMES = list(SETTINGS.select.regimes or SETTINGS.regimes)
 GENERATORS = list(SETTINGS.generators)
+# noisy generators (noisy xQG, a defence) perturb another generator's queries (rule perturb_generated_queries)
+NOISY_GENERATORS = [g for g in GENERATORS if SETTINGS.generators[g].type == "noisy"]
+SAMPLED_GENERATORS = [g for g in GENERATORS if g not in NOISY_GENERATORS]
+# regimes that train on perturbed queries (perturbation-augmented fine-tuning, rule perturb_training_queries)
+PERTURBED_REGIMES = [r for r in SETTINGS.regimes if SETTINGS.regimes[r].perturb is not None]
 ATTACKS = list(SETTINGS.attacks.names)
 ATTACK_BUDGETS = list(SETTINGS.attacks.budgets)
 QUERY_SETS = [QuerySet().name] + [
@@ -200,6 +205,13 @@ def retriever_inputs(wildcards):
     return [f"{R}/models/{backbone}/{regime}"]
 
 
+def perturbed_training_queries(wildcards):
+    """A perturbation-augmented regime's perturbed training queries (rule perturb_training_queries)."""
+    if wildcards.regime in PERTURBED_REGIMES:
+        return [f"{R}/data/perturbed_training_queries.{wildcards.regime}.json"]
+    return []
+
+
 def trained_regimes():
     return [r for r in REGIMES if regime_training(r) is not None]
 
@@ -220,10 +232,11 @@ def fusion_ks(regime):
 
 
 def sweep_systems(regime):
+    """The k and alpha sweeps (the paper's Figure 2) of the generators that are not noisy (a defence)."""
     if regime not in SETTINGS.xqg.sweep_regimes:
         return []
     systems = []
-    for g in GENERATORS:
+    for g in SAMPLED_GENERATORS:
         systems += [(g, k, alpha_label(DEFAULT_ALPHA)) for k in SETTINGS.xqg.k_sweep]
         systems += [(g, DEFAULT_K, alpha_label(a)) for a in SETTINGS.xqg.alpha_sweep]
     return [s for s in dict.fromkeys(systems) if s not in main_systems()]
@@ -381,6 +394,14 @@ def generator_model_inputs(wildcards):
     if spec.type == "released":
         return list(spec.paths)
     return []
+
+
+def noisy_source_shard(wildcards):
+    """A noisy generator's input: the same shard of the generator whose queries it perturbs."""
+    spec = generator_config(wildcards.generator)
+    if spec.type != "noisy":
+        return []
+    return [f"{R}/generated/{spec.source}/shard~{wildcards.shard}.jsonl"]
 
 
 def generator_base(spec):

@@ -34,13 +34,16 @@ rule train_generator:
 
 # One job per passage shard writes every target language: a trained generator then encodes each
 # passage once for all languages (language-token prompts); shards give the parallelism at scale.
-# An interrupted job resumes from its .part file (complete records are kept).
+# An interrupted job resumes from its .part file (complete records are kept). A noisy generator's shards
+# come from rule perturb_generated_queries instead.
 rule generate_queries:
     input:
         corpus=DATA_FILES["corpus"],
         model=generator_model_inputs,
     output:
         ensure(f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl", non_empty=True),
+    wildcard_constraints:
+        generator=_alternatives(SAMPLED_GENERATORS),
     log:
         log_path("generate_queries", "{generator}", "shard~{shard}"),
     benchmark:
@@ -60,6 +63,32 @@ rule generate_queries:
         code=code_of("generate_queries"),
     script:
         "../workflow_scripts/generate_queries.py"
+
+
+# Noisy xQG (a defence): a share of the source generator's queries of the same shard, attacked (its own
+# rule, so that the attack code is in the code key of noisy shards only, not of generation).
+if NOISY_GENERATORS:
+
+    rule perturb_generated_queries:
+        input:
+            source=noisy_source_shard,
+        output:
+            ensure(f"{R}/generated/{{generator}}/shard~{{shard}}.jsonl", non_empty=True),
+        wildcard_constraints:
+            generator=_alternatives(NOISY_GENERATORS),
+        log:
+            log_path("perturb_generated_queries", "{generator}", "shard~{shard}"),
+        benchmark:
+            benchmark_path("perturb_generated_queries", "{generator}", "shard~{shard}")
+        conda:
+            "../envs/xqg.yaml"
+        resources:
+            mem_mb=4000,
+        params:
+            perturb=lambda wc: generator_config(wc.generator).perturb,
+            code=code_of("perturb_generated_queries"),
+        script:
+            "../workflow_scripts/perturb_generated_queries.py"
 
 
 rule generation_quality:

@@ -179,6 +179,9 @@ rule research_question:
         "../envs/xqg.yaml"
     params:
         **REPORT_PARAMS,
+        # the defences: regimes that train on perturbed queries, noisy generators and their sources
+        defence_regimes=[r for r in REGIMES if r in PERTURBED_REGIMES],
+        noisy_sources={g: generator_config(g).source for g in NOISY_GENERATORS},
         code=code_of("research_question"),
     script:
         "../workflow_scripts/research_question.py"

@@ -10,7 +10,9 @@ from xqg.files import atomic_open
 from xqg.reporting import interaction
 from xqg.reporting.answer import answer
 from xqg.reporting.outcomes import read_outcomes
-from xqg.reporting.research_question import caption, comparison_table, headline, paired_values, plot_research_question
+from xqg.reporting.research_question import (
+    DEFENCES, HEADLINE, caption, comparison_table, headline, paired_values, plot_research_question,
+)
 from xqg.reporting.robustness_report import robustness_summary
 from xqg.reporting.tables import write_table
 from xqg.rule_logging import rule_log
@@ -19,12 +21,17 @@ with rule_log(snakemake.log[0]) as log:
     statistics = snakemake.params.statistics  # xqg.settings.sections.StatisticsSettings
     tests = dict(correction=statistics.correction, n_resamples=statistics.bootstrap_resamples, seed=statistics.seed)
     with naming_files(snakemake.input.outcomes):  # an error about the outcomes names the file
-        pairs = paired_values(read_outcomes(snakemake.input.outcomes), k=snakemake.params.k, alpha=snakemake.params.alpha)
+        pairs = paired_values(read_outcomes(snakemake.input.outcomes), k=snakemake.params.k, alpha=snakemake.params.alpha,
+                              defence_regimes=snakemake.params.defence_regimes,
+                              noisy_sources=snakemake.params.noisy_sources)
         table = comparison_table(pairs, **tests)
-        interactions = interaction.interaction_table(pairs, **tests)
-    # the CSV holds every row; Markdown and LaTeX the headline rows (clean, all rule attacks)
+        # whether the effect depends on the resource level: asked of xQG, not of the defences
+        interactions = interaction.interaction_table(pairs[~pairs["defence"]], **tests)
+    # the CSV holds every row; Markdown and LaTeX the headline rows (clean, all rule attacks), the defences' too
     table.to_csv(snakemake.output.full, index=False)
-    shown = headline(table).drop(columns=["token_budget", "correction", "family"])
+    shown = headline(table, (HEADLINE, DEFENCES)).drop(columns=["token_budget", "correction"])
+    if (shown["family"] == HEADLINE).all():  # no defence configured
+        shown = shown.drop(columns="family")
     write_table(shown, Path(snakemake.output.md).with_suffix(""),
                 caption(table) + " Shown: clean and all rule attacks at the smallest budgets; every attack in "
                 "research_question.full.csv.")

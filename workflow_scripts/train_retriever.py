@@ -6,7 +6,7 @@ from pathlib import Path
 
 from xqg.encoder_spec import EncoderSpec
 from xqg.file_errors import naming_files
-from xqg.formats import read_passages, read_qrels
+from xqg.formats import InputFormatError, read_passages, read_qrels
 from xqg.retriever.bi_encoder import TrainingConfig, TrainingExample, training_examples, with_hard_negatives
 from xqg.retriever.tevatron_data import read_tevatron_training
 from xqg.retriever.training import train_bi_encoder
@@ -18,6 +18,28 @@ from xqg.truncation import count_truncated, load_tokenizer
 
 # Housekeeping, read from the config rather than passed as a param: a param change would retrain.
 KEEP_WORK = snakemake.config["storage"]["keep_training_checkpoints"]
+
+
+
+def perturbed(queries: list[tuple[str, str]], source: str) -> list[tuple[str, str]]:
+    """The training queries (id, text), with the texts of rule perturb_training_queries where the regime is a
+    perturbation-augmented one (a defence): {query id: text}, one for every query of ``source``."""
+    if not snakemake.input.perturbed:
+        return queries
+    path = snakemake.input.perturbed[0]
+    with open(path, encoding="utf-8") as handle:
+        texts = json.load(handle)
+    if not isinstance(texts, dict) or not all(isinstance(t, str) and t.strip() for t in texts.values()):
+        raise InputFormatError(path, None, None, "expected an object of query id -> non-empty query text")
+    missing = [qid for qid, _ in queries if qid not in texts]
+    if missing:
+        raise InputFormatError(path, None, None, f"no perturbed text for query {missing[0]!r} of {source} "
+                                                       f"({len(missing)} missing)")
+    changed = sum(texts[qid] != text for qid, text in queries)
+    log.info("training queries of %s with the perturbed texts of %s: %d of %d changed", source, path, changed,
+             len(queries))
+    return [(qid, texts[qid]) for qid, _ in queries]
+
 
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.training._asdict()  # xqg.settings.sections.RetrieverTrainingSettings
@@ -31,7 +53,9 @@ with rule_log(snakemake.log[0]) as log:
     spec = EncoderSpec(model=snakemake.params.model, **snakemake.params.spec)
     if data == "tevatron":  # the paper's data: each record brings its passages' text and its negatives
         source, passage_source = snakemake.input.training, snakemake.input.training
-        examples = [TrainingExample(r.query, r.positives, r.negatives) for r in read_tevatron_training(source)]
+        records = read_tevatron_training(source)
+        texts = dict(perturbed([(r.query_id, r.query) for r in records], source))
+        examples = [TrainingExample(texts[r.query_id], r.positives, r.negatives) for r in records]
         log.info("%d training examples from Tevatron's %s", len(examples), source)
     else:  # rebuild: qrels positives and the mined BM25 negatives, passages from the corpus
         source, passage_source = snakemake.input.questions, snakemake.input.corpus
@@ -41,7 +65,7 @@ with rule_log(snakemake.log[0]) as log:
             negatives = json.load(handle)
         with naming_files(snakemake.input.negatives, snakemake.input.corpus):  # a negative not in the corpus
             examples = training_examples(
-                [(q.id, q.text) for q in queries],
+                perturbed([(q.id, q.text) for q in queries], source),
                 passages,
                 {q.id: q.positives for q in queries},
                 negatives,

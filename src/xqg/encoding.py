@@ -159,5 +159,6 @@ def encode_texts(texts: Sequence[str], spec: EncoderSpec, *, kind: Kind, **optio
     texts = list(texts)
     prepared, max_length = _prepare(texts, spec, kind)
     encoder = run.open(spec)
-    with tqdm(total=len(texts), desc=f"encode {kind}s ({encoder.label})", unit=kind, disable=not run.progress) as bar:
+    plural = {"query": "queries", "passage": "passages"}[kind]
+    with tqdm(total=len(texts), desc=f"encode {plural} ({encoder.label})", unit=kind, disable=not run.progress) as bar:
         return encoder.encode_prepared(prepared, max_length, bar)

@@ -55,19 +55,22 @@ def footprint(config: dict, passages: int, rates: Throughput) -> list[tuple[str,
     encoders = len(backbones) * len(regimes)
     dim = max(HIDDEN.get(b.get("model") or "", 768) for b in backbones.values())
     generators = len(config["generators"])
+    # a noisy generator (noisy xQG, a defence) perturbs another's queries on a CPU and is not swept
+    noisy = sum(1 for spec in config["generators"].values() if spec.get("type") == "noisy")
+    swept = generators - noisy
     sweep_points = len(set(xqg.get("k_sweep", [])) - {xqg["k"]}) + len(set(xqg.get("alpha_sweep", [])) - {xqg["alpha"]})
-    fused_indexes = len(backbones) * (len(regimes) * generators + len(xqg.get("sweep_regimes", [])) * generators * sweep_points)
+    fused_indexes = len(backbones) * (len(regimes) * generators + len(xqg.get("sweep_regimes", [])) * swept * sweep_points)
     vector = dim * 2  # float16
     generated = passages * languages * samples
     shards = config["encoding"]["passage_shards"]
     # the per-k sums that fusion reads, one (passages, dim) array per encoder, generator and k
-    sums = len(backbones) * generators * sum(len(fusion_ks(xqg, regime)) for regime in regimes)
+    sums = len(backbones) * sum(swept * len(fusion_ks(xqg, regime)) + noisy for regime in regimes)
     keep_raw = bool((config.get("storage") or {}).get("keep_generated_query_vectors"))
     raw = encoders * generators * generated * vector if keep_raw else generated / shards * vector
     rows = [
         ("passage vectors (per encoder)", _gb(passages * vector), f"{passages / rates.passages_per_s / 3600:,.1f}"),
         (f"passage vectors ({encoders} encoders)", _gb(encoders * passages * vector), f"{encoders * passages / rates.passages_per_s / 3600:,.1f}"),
-        ("generated queries, text", _gb(generations := generators * generated * 80), f"{generators * passages / rates.generated_passages_per_s / 3600:,.1f}"),
+        ("generated queries, text", _gb(generations := generators * generated * 80), f"{swept * passages / rates.generated_passages_per_s / 3600:,.1f}"),
         (f"generated-query sums per k ({sums}: {encoders} encoders x {generators} generators x the regime's ks)",
          _gb(sums * passages * vector), f"{encoders * generators * generated / rates.queries_per_s / 3600:,.1f}"),
         ((f"generated-query vectors, per query ({encoders} encoders x {generators} generators; kept)" if keep_raw else

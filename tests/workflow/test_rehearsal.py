@@ -17,7 +17,8 @@ from xqg.reporting.tables import NO_REFERENCE, VERDICT_BOUNDS
 
 pytestmark = pytest.mark.slow
 FULL = ["--configfile", str(CONFIGS[0])]
-MODELS = ["mBERT", "mBERT + xQG", "XLM-R", "XLM-R + xQG"]
+MODELS = ["mBERT", "mBERT + xQG", "mBERT + noisy xQG", "XLM-R", "XLM-R + xQG", "XLM-R + noisy xQG"]
+REGIMES = {"fine-tuned", "zero-shot", "perturbation-tuned"}  # the last: a defence, as is noisy xQG
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,8 @@ def test_every_rule_of_the_full_study_ran(rehearsal):
 def test_table1_has_both_budgets_regimes_and_every_language(rehearsal):
     _, results = rehearsal
     scores = pd.read_csv(results / "table1.scores.csv")
-    assert set(scores["metric"]) == {"R@2kt", "R@5kt"} and set(scores["regime"]) == {"fine-tuned", "zero-shot"}
-    assert sorted(set(scores["model"])) == sorted(MODELS) and len(scores) == 2 * 2 * 4
+    assert set(scores["metric"]) == {"R@2kt", "R@5kt"} and set(scores["regime"]) == REGIMES
+    assert sorted(set(scores["model"])) == sorted(MODELS) and len(scores) == 2 * 3 * 6
     values = scores[[*LANGUAGES, "avg"]]
     assert values.notna().all().all() and ((values >= 0) & (values <= 100)).all().all()
 
@@ -49,7 +50,7 @@ def test_table1_has_both_budgets_regimes_and_every_language(rehearsal):
 def test_the_reference_delta_grades_every_cell(rehearsal):
     _, results = rehearsal
     graded = pd.read_csv(results / "table1.reference_delta.csv", keep_default_na=False)
-    assert len(graded) == 2 * 2 * 4 * (len(LANGUAGES) + 1)  # every cell of Table 1
+    assert len(graded) == 2 * 3 * 6 * (len(LANGUAGES) + 1)  # every cell of Table 1
     verdicts = {name for name, _ in VERDICT_BOUNDS} | {"FAIL", NO_REFERENCE}
     for source, graded_cells in (("paper", 4), ("public-code", 2 * 2 * 8)):
         assert set(graded[f"{source} verdict"]) <= verdicts
@@ -64,6 +65,16 @@ def test_generation_sweep_and_robustness_outputs(rehearsal):
     passages = {r["passage_id"] for r in records}
     assert len(records) == 7 * len(passages) > 100 and {r["lang"] for r in records} == set(LANGUAGES)
     assert all(len(r["queries"]) == 5 for r in records)  # the paper's 5 queries a language
+    # noisy xQG (a defence): mt5's queries, about half of them attacked, the layout kept
+    noisy = [json.loads(line) for line in
+             (results / "generated" / "mt5-noisy" / "shard~0.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["passage_id"], r["lang"], len(r["queries"])) for r in noisy] == \
+        [(r["passage_id"], r["lang"], len(r["queries"])) for r in records]
+    pairs = [(a, b) for n, r in zip(noisy, records) for a, b in zip(n["queries"], r["queries"])]
+    # the tiny model's random text is often in no script an attack of its language edits: some changed, not all
+    assert 0 < sum(a != b for a, b in pairs) < 0.7 * len(pairs)
+    question = pd.read_csv(results / "research_question.full.csv")
+    assert {"perturbation-augmented fine-tuning", "noisy xQG against xQG", "both defences"} <= set(question["comparison"])
     sweep = pd.read_csv(results / "k_sweep.csv")
     k_values = sweep[sweep["parameter"] == "k"]["value"]
     assert sorted(set(k_values)) == [0, 1, 2, 3, 4, 5]  # 0: the plain retriever

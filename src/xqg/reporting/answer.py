@@ -7,7 +7,9 @@ import pandas as pd
 
 from xqg.reporting.interaction import TREND
 from xqg.reporting.outcomes import CLEAN_QUERY_SET, CORRECTIONS
-from xqg.reporting.research_question import ALL_LANGUAGES, ALL_RULE_ATTACKS, headline
+from xqg.reporting.research_question import (
+    ALL_LANGUAGES, ALL_RULE_ATTACKS, BOTH_DEFENCES, DEFENCES, NOISY_XQG, PERTURBED_TUNING, headline,
+)
 
 QUESTION = ("Does cross-lingual query-generation augmentation (xQG) change a dense retriever's robustness to "
             "query attacks, compared with multilingual fine-tuning, and does that depend on the resource level?")
@@ -80,5 +82,42 @@ def answer(table: pd.DataFrame, interactions: pd.DataFrame) -> str:
                 lines.append(f"  - Clean {metric} for context: {row.a_value:.1f} vs {row.b_value:.1f}, "
                              f"{_interval(row)}, {_p(row.p_adjusted)}.")
         lines.append("")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _defences(table)) + "\n"
+
+
+def _defences(table: pd.DataFrame) -> list[str]:
+    """The defences' headline rows over all languages: does each defence make its system more robust than
+    the system it defends, and at what clean cost (per class: research_question.md)."""
+    rows = headline(table, (DEFENCES,))
+    rows = rows[rows["group"] == ALL_LANGUAGES]
+    if rows.empty:
+        return []
+    # the defences against what they defend first, then a noisy generator in the question's comparisons
+    first = [PERTURBED_TUNING, NOISY_XQG, BOTH_DEFENCES]
+    rows = rows.sort_values("comparison", key=lambda names: names.map(lambda n: first.index(n) if n in first else 3),
+                            kind="stable")
+    lines = ["# The defences", "",
+             "Perturbation-augmented fine-tuning (training queries attacked), noisy xQG (a share of the generated "
+             "queries attacked before fusion) and both, each against the system it defends; a negative drop "
+             "difference means the defended system A lost less under attack (tests corrected within the "
+             "defences' own family).", ""]
+    for (backbone, metric), block in rows.groupby(["backbone", "metric"], sort=False):
+        lines += [f"## {backbone}, {metric}", ""]
+        for (comparison, generator), members in block.groupby(["comparison", "generator"], sort=False):
+            attacked = members[members["attack"] == ALL_RULE_ATTACKS]
+            clean = members[members["attack"] == CLEAN_QUERY_SET]
+            if attacked.empty:
+                continue
+            row = attacked.iloc[0]
+            line = (f"- **{comparison}** ({row.a_system} vs {row.b_system}{'' if generator == 'none' else f', {generator}'}), "
+                    f"{int(row.n_queries)} queries, all rule attacks at budget {int(row.attack_budget)}: drop "
+                    f"{row.a_value:.1f} vs {row.b_value:.1f}, difference {_interval(row)}, {_p(row.p_adjusted)}: "
+                    f"{_robustness_verdict(row)}.")
+            if len(clean):
+                cost = clean.iloc[0]
+                line += (f" Clean {metric}: {cost.a_value:.1f} vs {cost.b_value:.1f}, {_interval(cost)}, "
+                         f"{_p(cost.p_adjusted)}.")
+            lines.append(line)
+        lines.append("")
+    return lines
 

@@ -15,6 +15,16 @@ in points) and the difference is drop A - drop B (positive: A loses more, i.e. i
 variations such as ``entity_anglicisation`` and the adaptive ``greedy`` are not among them). Rows by
 resource class (Joshi et al. 2020: 5 = ar, ja; 4 = fi, ko, ru; 3 = bn; 1 = te) and over all languages.
 
+The study's defences (issue 14) are compared the same way, with their own family of headline tests so
+that the question's answer keeps its power: a regime with ``perturb`` (perturbation-augmented
+fine-tuning) and a generator of type ``noisy`` (noisy xQG, from a source generator) give
+
+- ``perturbation-augmented fine-tuning``: that regime against fine-tuned (no xQG on either side);
+- ``noisy xQG against xQG``: zero-shot + noisy xQG against zero-shot + the source generator's xQG;
+- ``both defences``: that regime + noisy xQG against fine-tuned;
+
+and a noisy generator also enters the three comparisons above like any xQG generator (as a defence row).
+
 Each row: the mean paired difference, its percentile bootstrap CI over queries, a paired test
 (McNemar on clean hits, Wilcoxon signed-rank on drops), the p-value corrected within its family (the
 headline rows: clean and all rule attacks at the smallest budgets; and the per-attack rows), and the
@@ -26,6 +36,9 @@ strictest level Holm can require), from the observed standard deviation of the d
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -40,14 +53,48 @@ from xqg.reporting.robustness import MEAN, per_query_robustness
 
 ALL_RULE_ATTACKS = "all rule attacks"
 ALL_LANGUAGES = "all"
-HEADLINE, DETAIL = "headline", "per attack"  # the two families of tests (each corrected on its own)
+# the families of tests (each corrected on its own): the question's headline rows and its per-attack
+# detail; the same two for the defences, so that adding a defence leaves the question's p-values alone
+HEADLINE, DETAIL = "headline", "per attack"
+DEFENCES, DEFENCE_DETAIL = "defences", "defences per attack"
 POWER = 0.8
+ZERO_SHOT, FINE_TUNED = "zero-shot", "fine-tuned"
 # (name, system A as (regime, uses xQG), system B): the comparisons the question names
 COMPARISONS = (
-    ("xQG instead of fine-tuning", ("zero-shot", True), ("fine-tuned", False)),
-    ("xQG on top of fine-tuning", ("fine-tuned", True), ("fine-tuned", False)),
-    ("xQG without fine-tuning", ("zero-shot", True), ("zero-shot", False)),
+    ("xQG instead of fine-tuning", (ZERO_SHOT, True), (FINE_TUNED, False)),
+    ("xQG on top of fine-tuning", (FINE_TUNED, True), (FINE_TUNED, False)),
+    ("xQG without fine-tuning", (ZERO_SHOT, True), (ZERO_SHOT, False)),
 )
+PERTURBED_TUNING, NOISY_XQG, BOTH_DEFENCES = (
+    "perturbation-augmented fine-tuning", "noisy xQG against xQG", "both defences")
+COMPARISON_ORDER = [name for name, _, _ in COMPARISONS] + [PERTURBED_TUNING, NOISY_XQG, BOTH_DEFENCES]
+
+
+class Comparison(NamedTuple):
+    name: str
+    a: tuple[str, str]  # system A: (regime, generator); generator "none" is the plain retriever
+    b: tuple[str, str]
+    generator: str  # the row's generator column: A's xQG generator, else "none"
+    defence: bool  # a row about a defence: its own family of tests
+
+
+def comparisons(generators: Sequence[str], *, defence_regimes: Sequence[str] = (),
+                noisy_sources: Mapping[str, str] | None = None) -> list[Comparison]:
+    """The question's comparisons for each xQG generator, then those of the defences: ``defence_regimes``
+    (regimes with perturb) and ``noisy_sources`` (noisy generator -> the generator it perturbs)."""
+    noisy_sources = dict(noisy_sources or {})
+    out = [Comparison(name, (regime_a, generator if xqg_a else PLAIN_GENERATOR),
+                      (regime_b, generator if xqg_b else PLAIN_GENERATOR), generator, generator in noisy_sources)
+           for name, (regime_a, xqg_a), (regime_b, xqg_b) in COMPARISONS for generator in generators]
+    out += [Comparison(PERTURBED_TUNING, (regime, PLAIN_GENERATOR), (FINE_TUNED, PLAIN_GENERATOR), PLAIN_GENERATOR, True)
+            for regime in defence_regimes]
+    out += [Comparison(NOISY_XQG, (ZERO_SHOT, noisy), (ZERO_SHOT, source), noisy, True)
+            for noisy, source in noisy_sources.items()]
+    out += [Comparison(BOTH_DEFENCES, (regime, noisy), (FINE_TUNED, PLAIN_GENERATOR), noisy, True)
+            for noisy in noisy_sources for regime in defence_regimes]
+    return out
+
+
 ADAPTIVE = ("greedy",)  # crafted against one system: not averaged into ALL_RULE_ATTACKS
 
 
@@ -93,33 +140,39 @@ def _row(values_a: pd.Series, values_b: pd.Series, test: str, n_resamples: int, 
             "p_value": paired_p_value(a, b, test), "_differences": differences}
 
 
-def _system(regime: str, xqg: bool) -> str:
-    return f"{regime}{' + xQG' if xqg else ''}"
+def _system(regime: str, generator: str, noisy: Mapping[str, str]) -> str:
+    if generator == PLAIN_GENERATOR:
+        return regime
+    return f"{regime} + {'noisy ' if generator in noisy else ''}xQG"
 
 
-def paired_values(outcomes: pd.DataFrame, *, k: int, alpha: float) -> pd.DataFrame:
-    """Per query, the two systems' values of every comparison: one row per comparison, backbone,
-    generator, token budget, attack (clean first), attack budget and query, with ``value_a`` and
-    ``value_b`` (clean: hits; attacks: drops) and the query's language and resource ``group``."""
+def paired_values(outcomes: pd.DataFrame, *, k: int, alpha: float, defence_regimes: Sequence[str] = (),
+                  noisy_sources: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per query, the two systems' values of every comparison (:func:`comparisons`): one row per
+    comparison, backbone, generator, token budget, attack (clean first), attack budget and query, with
+    ``value_a`` and ``value_b`` (clean: hits; attacks: drops), the query's language and resource
+    ``group``, and ``defence`` (a row about a defence)."""
     outcomes = check_outcomes(outcomes)
+    noisy_sources = dict(noisy_sources or {})
     values = pd.concat([_clean_hits(outcomes, k, alpha), _attacked_drops(outcomes, k, alpha)], ignore_index=True)
     values["group"] = [resource_group(lang) for lang in values["lang"]]
-    available = set(zip(values["regime"], values["generator"] != PLAIN_GENERATOR))
+    available = set(zip(values["regime"], values["generator"]))
+    generators = sorted(set(values["generator"]) - {PLAIN_GENERATOR})
     frames = []
-    for name, (regime_a, xqg_a), (regime_b, xqg_b) in COMPARISONS:
-        if (regime_a, xqg_a) not in available or (regime_b, xqg_b) not in available:
-            continue  # a regime (or xQG) left out of this run
-        for generator in sorted(set(values["generator"]) - {PLAIN_GENERATOR}):
-            side_a = values[(values["regime"] == regime_a) & (values["generator"] == (generator if xqg_a else PLAIN_GENERATOR))]
-            side_b = values[(values["regime"] == regime_b) & (values["generator"] == (generator if xqg_b else PLAIN_GENERATOR))]
-            keys = ["backbone", "token_budget", "attack", "attack_budget", "lang", "group", "qid"]
-            pairs = side_a[[*keys, "value"]].merge(side_b[[*keys, "value"]], on=keys, suffixes=("_a", "_b"),
-                                                   validate="one_to_one")
-            frames.append(pairs.assign(comparison=name, generator=generator, a_system=_system(regime_a, xqg_a),
-                                       b_system=_system(regime_b, xqg_b)))
+    keys = ["backbone", "token_budget", "attack", "attack_budget", "lang", "group", "qid"]
+    for comparison in comparisons(generators, defence_regimes=defence_regimes, noisy_sources=noisy_sources):
+        if comparison.a not in available or comparison.b not in available:
+            continue  # a regime (or generator) left out of this run
+        side_a, side_b = ((values[(values["regime"] == regime) & (values["generator"] == generator)])
+                          for regime, generator in (comparison.a, comparison.b))
+        pairs = side_a[[*keys, "value"]].merge(side_b[[*keys, "value"]], on=keys, suffixes=("_a", "_b"),
+                                               validate="one_to_one")
+        frames.append(pairs.assign(comparison=comparison.name, generator=comparison.generator,
+                                   a_system=_system(*comparison.a, noisy_sources),
+                                   b_system=_system(*comparison.b, noisy_sources), defence=comparison.defence))
     if not frames:
         raise ValueError("the research question needs both regimes (zero-shot and fine-tuned) and an xQG system; "
-                         f"the outcomes hold {sorted(available)} as (regime, xQG)")
+                         f"the outcomes hold {sorted(available)} as (regime, generator)")
     return pd.concat(frames, ignore_index=True)
 
 
@@ -152,11 +205,13 @@ def _by_resource_group(members: pd.DataFrame):
 
 
 def research_question_table(outcomes: pd.DataFrame, *, k: int, alpha: float, correction: str = "holm",
-                            level: float = 0.05, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+                            level: float = 0.05, n_resamples: int = 2000, seed: int = 0,
+                            defence_regimes: Sequence[str] = (),
+                            noisy_sources: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per comparison, backbone, generator, metric, attack (clean first), attack budget and
     resource group (each Joshi class, then all languages); see the module docstring for the columns."""
-    return comparison_table(paired_values(outcomes, k=k, alpha=alpha), correction=correction, level=level,
-                            n_resamples=n_resamples, seed=seed)
+    pairs = paired_values(outcomes, k=k, alpha=alpha, defence_regimes=defence_regimes, noisy_sources=noisy_sources)
+    return comparison_table(pairs, correction=correction, level=level, n_resamples=n_resamples, seed=seed)
 
 
 def comparison_table(pairs: pd.DataFrame, *, correction: str = "holm", level: float = 0.05,
@@ -166,19 +221,20 @@ def comparison_table(pairs: pd.DataFrame, *, correction: str = "holm", level: fl
     for cell, cell_pairs in pairs.groupby(PAIR_CELL, sort=False):
         columns = cell_columns(cell)
         test = "mcnemar" if columns["attack"] == CLEAN_QUERY_SET else "wilcoxon"
+        defence = bool(cell_pairs["defence"].iloc[0]) if "defence" in cell_pairs else False
         for group, members in _by_resource_group(cell_pairs):
             rows.append({**columns, "group": group, "languages": " ".join(sorted(members["lang"].unique())),
-                         **_row(members["value_a"], members["value_b"], test, n_resamples, seed)})
+                         **_row(members["value_a"], members["value_b"], test, n_resamples, seed), "_defence": defence})
     table = pd.DataFrame(rows)
-    # two families of tests: the headline rows that answer the question, and the per-attack detail
-    table["family"] = np.where(is_headline(table), HEADLINE, DETAIL)
+    table["family"] = np.where(is_headline(table), np.where(table["_defence"], DEFENCES, HEADLINE),
+                               np.where(table["_defence"], DEFENCE_DETAIL, DETAIL))
+    table = table.drop(columns="_defence")
     correct_within_families(table, correction, level,
                             lambda row, at: minimum_detectable_effect(row["_differences"], at))
     table["correction"] = correction
     table["significant"] = table["p_adjusted"] < level
-    comparisons = [name for name, _, _ in COMPARISONS]
     keys = {  # the question's order: comparisons as listed, clean then the pooled attacks, high resource first
-        "comparison": comparisons.index,
+        "comparison": COMPARISON_ORDER.index,
         "attack": lambda v: (0, "") if v == CLEAN_QUERY_SET else (1, "") if v == ALL_RULE_ATTACKS else (2, v),
         "group": lambda v: (1, 0) if v == ALL_LANGUAGES else (0, -int(v.split()[-1])),
     }
@@ -196,9 +252,17 @@ def is_headline(table: pd.DataFrame) -> pd.Series:
         (table["attack"] == CLEAN_QUERY_SET) | ((table["attack"] == ALL_RULE_ATTACKS) & (table["attack_budget"] == attack_budget)))
 
 
-def headline(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows that answer the question first (family "headline"), per comparison and resource group."""
-    return table[table["family"] == HEADLINE].reset_index(drop=True)
+def headline(table: pd.DataFrame, families: Sequence[str] = (HEADLINE,)) -> pd.DataFrame:
+    """The rows that answer the question first (family "headline"), per comparison and resource group;
+    ``families=(HEADLINE, DEFENCES)`` adds the defences' headline rows."""
+    return table[table["family"].isin(families)].reset_index(drop=True)
+
+
+def _defence_families(table: pd.DataFrame) -> str:
+    if not (table["family"] == DEFENCES).any():
+        return ""
+    return (f"; the defences (rows about perturbation-augmented fine-tuning or noisy xQG) in two families of their "
+            f"own: their {int((table['family'] == DEFENCES).sum())} headline rows and their per-attack rows")
 
 
 def caption(table: pd.DataFrame, level: float = 0.05) -> str:
@@ -209,8 +273,8 @@ def caption(table: pd.DataFrame, level: float = 0.05) -> str:
         "A and B and drop A - drop B (positive: A is less robust; Wilcoxon signed-rank); 'all rule attacks' "
         "averages each query's drop over the rule-based attacks. CI: 95% percentile bootstrap over queries. "
         f"p corrected ({corrections}) within each family: the {int((table['family'] == HEADLINE).sum())} headline "
-        "rows (clean and all rule attacks at the smallest budgets), and the per-attack rows; significant at "
-        f"{level:g}. MDE: the smallest true difference (points) detectable with power {POWER:g} at the Bonferroni "
+        "rows (clean and all rule attacks at the smallest budgets), and the per-attack rows"
+        f"{_defence_families(table)}; significant at {level:g}. MDE: the smallest true difference (points) detectable with power {POWER:g} at the Bonferroni "
         "level of the row's family, from the observed spread. Groups: Joshi resource classes "
         "(5 = ar, ja; 4 = fi, ko, ru; 3 = bn; 1 = te) and all languages.")
 
@@ -224,24 +288,27 @@ def plot_research_question(table: pd.DataFrame, out_png: str, out_pdf: str) -> N
 
     from xqg.reporting.k_sweep import _STYLE, save_figure
 
-    rows = headline(table)
+    rows = headline(table, (HEADLINE, DEFENCES))
     rows = rows[rows["attack"] == ALL_RULE_ATTACKS]
     groups = list(dict.fromkeys(rows["group"]))
     panels = list(dict.fromkeys(zip(rows["backbone"], rows["generator"], rows["metric"])))
-    comparisons = [name for name, _, _ in COMPARISONS if name in set(rows["comparison"])]
+    names = [name for name in COMPARISON_ORDER if name in set(rows["comparison"])]
     with plt.rc_context(_STYLE):
         figure, axes = plt.subplots(1, max(len(panels), 1), figsize=(5.0 * max(len(panels), 1), 3.4), squeeze=False)
         for axis, (backbone, generator, metric) in zip(axes[0], panels):
             panel = rows[(rows["backbone"] == backbone) & (rows["generator"] == generator) & (rows["metric"] == metric)]
-            for offset, name in enumerate(comparisons):
+            for offset, name in enumerate(names):
                 line = panel[panel["comparison"] == name].set_index("group").reindex(groups)
-                x = np.arange(len(groups)) + (offset - (len(comparisons) - 1) / 2) * 0.2
+                if line["difference"].isna().all():
+                    continue  # a comparison of another panel's generator
+                x = np.arange(len(groups)) + (offset - (len(names) - 1) / 2) * 0.2
                 error = np.vstack([line["difference"] - line["ci_low"], line["ci_high"] - line["difference"]])
                 axis.errorbar(x, line["difference"], yerr=error, fmt="o", capsize=3, label=name)
             axis.axhline(0, color="grey", linewidth=0.8)
             axis.set_xticks(np.arange(len(groups)), groups, rotation=20)
             axis.set_ylabel(f"drop A - drop B ({metric}, points)")
-            axis.set_title(f"{backbone}, xQG ({generator}): all rule attacks")
+            system = "no xQG" if generator == PLAIN_GENERATOR else f"xQG ({generator})"
+            axis.set_title(f"{backbone}, {system}: all rule attacks")
         axes[0][0].legend(fontsize=7)
         figure.tight_layout()
         save_figure(figure, out_png, out_pdf)

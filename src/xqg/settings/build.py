@@ -43,9 +43,13 @@ def _backbone(spec: Mapping) -> s.BackboneSettings:
     return record(s.BackboneSettings, spec)
 
 
+def _perturbation(section: Mapping | None) -> s.PerturbationSettings | None:
+    return None if section is None else record(s.PerturbationSettings, section)
+
+
 def _generator(spec: Mapping) -> s.GeneratorSettings:
     training = spec.get("training")
-    return record(s.GeneratorSettings, spec,
+    return record(s.GeneratorSettings, spec, perturb=_perturbation(spec.get("perturb")),
                   training=None if training is None else record(s.GeneratorTrainingSettings, training))
 
 
@@ -78,7 +82,8 @@ def build_settings(config: Mapping) -> s.Settings:
         data=_data(config["data"]),
         languages=tuple(config["languages"]),
         backbones=s.FrozenDict({name: _backbone(spec) for name, spec in config["backbones"].items()}),
-        regimes=s.FrozenDict({name: record(s.RegimeSettings, spec) for name, spec in config["regimes"].items()}),
+        regimes=s.FrozenDict({name: record(s.RegimeSettings, spec, perturb=_perturbation(spec["perturb"]))
+                              for name, spec in config["regimes"].items()}),
         retriever_training=record(s.RetrieverTrainingSettings, config["retriever_training"],
                                   hard_negatives=record(s.HardNegativeSettings, config["retriever_training"]["hard_negatives"])),
         generators=s.FrozenDict({name: _generator(spec) for name, spec in config["generators"].items()}),

@@ -211,9 +211,39 @@ def tevatron_training_data(config: Mapping) -> Iterator[Problem]:
                       "(eng_span/train JSONL)")
 
 
+def defences(config: Mapping) -> Iterator[Problem]:
+    """A perturbed regime trains (its queries are what is perturbed) and has no released checkpoint that
+    would skip that training; a noisy generator perturbs another configured generator that is not noisy."""
+    regimes = _section(config, "regimes")
+    backbones = _section(config, "backbones")
+    for name, spec in (regimes.items() if isinstance(regimes, Mapping) else []):
+        if not isinstance(spec, Mapping) or spec.get("perturb") is None:
+            continue
+        if spec.get("train") is None:
+            yield Problem(("regimes", name, "perturb"), "perturbs training queries, but the regime does not train "
+                                                         "(train: null); set train or remove perturb")
+        for backbone, backbone_spec in (backbones.items() if isinstance(backbones, Mapping) else []):
+            checkpoints = backbone_spec.get("checkpoints") if isinstance(backbone_spec, Mapping) else None
+            if isinstance(checkpoints, Mapping) and name in checkpoints:
+                yield Problem(("backbones", backbone, "checkpoints", name),
+                              f"regime {name!r} trains on perturbed queries (regimes.{name}.perturb): a released "
+                              "checkpoint would skip that training")
+    generators = _section(config, "generators")
+    for name, spec in (generators.items() if isinstance(generators, Mapping) else []):
+        if not isinstance(spec, Mapping) or spec.get("type") != "noisy" or not isinstance(spec.get("source"), str):
+            continue
+        source = generators.get(spec["source"])
+        if source is None:
+            yield Problem(("generators", name, "source"),
+                          f"{spec['source']!r} is not a configured generator (generators: {', '.join(generators)})")
+        elif isinstance(source, Mapping) and source.get("type") == "noisy":
+            yield Problem(("generators", name, "source"), f"{spec['source']!r} is itself noisy; name the generator "
+                                                           "whose clean queries this one perturbs")
+
+
 CHECKS: tuple[Callable[[Mapping], Iterator[Problem]], ...] = (
     trust_remote_code, generated_queries, recall_cutoffs, selection, attack_names, chrf_bounds, measures, regime_references,
-    generator_bases, neighbour_synonym_encoder, xor_tydi_filenames, encoding_backend, tevatron_training_data,
+    generator_bases, neighbour_synonym_encoder, xor_tydi_filenames, encoding_backend, tevatron_training_data, defences,
 )
 
 

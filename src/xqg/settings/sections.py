@@ -129,8 +129,17 @@ class BackboneSettings(NamedTuple):
         }
 
 
+class PerturbationSettings(NamedTuple):
+    """A defence's perturbation (``regimes.NAME.perturb``, ``generators.NAME.perturb``; xqg.attacks.augmentation)."""
+
+    attacks: tuple[str, ...]
+    rate: float
+    seed: int
+
+
 class RegimeSettings(NamedTuple):
     train: str | None  # None | multilingual | english
+    perturb: PerturbationSettings | None  # perturbation-augmented fine-tuning; None: clean training queries
 
 
 class HardNegativeSettings(NamedTuple):
@@ -179,13 +188,15 @@ class GeneratorTrainingSettings(NamedTuple):
 
 
 class GeneratorSettings(NamedTuple):
-    type: str  # trained | pretrained | template | released
+    type: str  # trained | pretrained | template | released | noisy
     architecture: str | None  # trained
     base: str | None  # trained: hub id, local folder or backbone:NAME
     model: str | None  # pretrained
     prompt_style: str | None  # trained (text | language_token); pretrained (None: the model folder's own)
     paths: tuple[str, ...] | None  # released
     training: GeneratorTrainingSettings | None  # trained
+    source: str | None  # noisy: the generator whose queries it perturbs
+    perturb: PerturbationSettings | None  # noisy
 
 
 class GenerationSettings(NamedTuple):

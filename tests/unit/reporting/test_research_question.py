@@ -105,3 +105,76 @@ def test_query_variations_are_not_pooled_with_the_attacks():
     typo = _row(table, "xQG on top of fine-tuning", "typo", "all")
     assert pooled[["a_value", "b_value"]].tolist() == typo[["a_value", "b_value"]].tolist()
     assert "entity_anglicisation" in set(table["attack"])
+
+
+# the defences: a perturbation-tuned regime and a noisy generator (source: neural)
+DEFENDED = {
+    **SYSTEMS,
+    ("perturbation-tuned", "none"): ([1, 1, 1, 0], [1, 1, 1, 0]),  # drops [0, 0, 0, 0]
+    ("perturbation-tuned", "neural-noisy"): ([1, 1, 0, 0], [1, 1, 0, 0]),  # drops [0, 0, 0, 0]
+    ("zero-shot", "neural-noisy"): ([1, 1, 0, 0], [1, 1, 0, 0]),  # drops [0, 0, 0, 0]
+    ("fine-tuned", "neural-noisy"): ([1, 1, 1, 1], [1, 1, 1, 1]),
+}
+
+
+def _defended_table():
+    return research_question_table(_outcomes(DEFENDED), k=K, alpha=ALPHA, n_resamples=200,
+                                   defence_regimes=["perturbation-tuned"], noisy_sources={"neural-noisy": "neural"})
+
+
+def test_the_defences_are_compared_with_the_systems_they_defend():
+    table = _defended_table()
+    tuning = _row(table, "perturbation-augmented fine-tuning", ALL_RULE_ATTACKS, "all")
+    assert (tuning["a_system"], tuning["b_system"], tuning["generator"]) == ("perturbation-tuned", "fine-tuned", "none")
+    assert (tuning["a_value"], tuning["b_value"], tuning["difference"]) == (0.0, 25.0, -25.0)  # it lost less
+    noisy = _row(table, "noisy xQG against xQG", ALL_RULE_ATTACKS, "all")
+    assert (noisy["a_system"], noisy["b_system"], noisy["generator"]) == ("zero-shot + noisy xQG", "zero-shot + xQG",
+                                                                          "neural-noisy")
+    assert (noisy["a_value"], noisy["b_value"]) == (0.0, 25.0)
+    both = _row(table, "both defences", "clean", "all")  # clean 50 vs 75: the defences' clean cost
+    assert (both["a_system"], both["b_system"], both["difference"]) == ("perturbation-tuned + noisy xQG", "fine-tuned",
+                                                                        -25.0)
+    # a noisy generator also enters the question's comparisons, as a defence row
+    instead = table[(table["comparison"] == "xQG instead of fine-tuning") & (table["generator"] == "neural-noisy")]
+    assert set(instead["a_system"]) == {"zero-shot + noisy xQG"} and set(instead["family"]) <= {"defences",
+                                                                                               "defences per attack"}
+
+
+def test_adding_the_defences_leaves_the_questions_rows_and_tests_alone():
+    plain = research_question_table(_outcomes(), k=K, alpha=ALPHA, n_resamples=200)
+    defended = _defended_table()
+    question = defended[defended["family"].isin(["headline", "per attack"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(question, plain)
+    assert (defended["family"] == "defences").sum() == (3 + 3) * 2 * 3  # (noisy in 3 + 3 defence) x 2 x groups
+    assert len(headline(defended, ("headline", "defences"))) == len(headline(plain)) + 36
+
+
+def test_the_figure_and_the_answer_show_the_defences(tmp_path):
+    from xqg.reporting.answer import answer
+    from xqg.reporting.interaction import interaction_table
+    from xqg.reporting.research_question import paired_values
+
+    pairs = paired_values(_outcomes(DEFENDED), k=K, alpha=ALPHA, defence_regimes=["perturbation-tuned"],
+                          noisy_sources={"neural-noisy": "neural"})
+    table = _defended_table()
+    text = answer(table, interaction_table(pairs[~pairs["defence"]], n_resamples=200))
+    defences = text[text.index("# The defences"):]
+    assert "**perturbation-augmented fine-tuning** (perturbation-tuned vs fine-tuned)" in defences
+    assert "**noisy xQG against xQG** (zero-shot + noisy xQG vs zero-shot + xQG, neural-noisy)" in defences
+    assert "drop 0.0 vs 25.0, difference -25.0" in defences
+    plot_research_question(table, str(tmp_path / "rq.png"), str(tmp_path / "rq.pdf"))
+    assert (tmp_path / "rq.png").stat().st_size > 0
+
+
+def test_the_defences_answer_lists_the_defences_first():
+    from xqg.reporting.answer import answer
+    from xqg.reporting.interaction import interaction_table
+    from xqg.reporting.research_question import paired_values
+
+    pairs = paired_values(_outcomes(DEFENDED), k=K, alpha=ALPHA, defence_regimes=["perturbation-tuned"],
+                          noisy_sources={"neural-noisy": "neural"})
+    text = answer(_defended_table(), interaction_table(pairs[~pairs["defence"]], n_resamples=200))
+    defences = text[text.index("# The defences"):]
+    order = [defences.index(f"**{name}**") for name in ("perturbation-augmented fine-tuning", "noisy xQG against xQG",
+                                                         "both defences", "xQG instead of fine-tuning")]
+    assert order == sorted(order)

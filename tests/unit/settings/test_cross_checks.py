@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xqg.settings.cross_checks import (attack_names, chrf_bounds, cross_key_problems, encoding_backend, generated_queries,
+from xqg.settings.cross_checks import (attack_names, chrf_bounds, cross_key_problems, defences, encoding_backend,
+                                       generated_queries,
                                        generator_bases,
                                        measures, recall_cutoffs, regime_references, resolved_recall_cutoffs,
                                        trust_remote_code, xor_tydi_filenames)
@@ -83,3 +84,28 @@ def test_onnx_runtime_backends_refuse_bf16_and_fp16():
 def test_malformed_sections_are_left_to_the_schema():
     assert cross_key_problems({"xqg": "k", "search": [], "attacks": None, "evaluation": {"measures": [3]}}) == []
     assert Problem(("a",), "m").dotted == "a"
+
+
+def test_a_defence_perturbs_what_exists():
+    perturb = {"attacks": ["typo"], "rate": 0.5, "seed": 1}
+    config = {
+        "regimes": {"zero-shot": {"train": None, "perturb": perturb}, "perturbation-tuned": {"train": "multilingual",
+                                                                                            "perturb": perturb}},
+        "backbones": {"mbert": {"checkpoints": {"perturbation-tuned": "org/model"}}},
+        "generators": {"mt5": {"type": "pretrained"}, "noisy": {"type": "noisy", "source": "mt6", "perturb": perturb},
+                       "noisier": {"type": "noisy", "source": "noisy", "perturb": perturb}},
+    }
+    assert messages(defences, config) == [
+        (("regimes", "zero-shot", "perturb"),
+         "perturbs training queries, but the regime does not train (train: null); set train or remove perturb"),
+        (("backbones", "mbert", "checkpoints", "perturbation-tuned"),
+         "regime 'perturbation-tuned' trains on perturbed queries (regimes.perturbation-tuned.perturb): a released "
+         "checkpoint would skip that training"),
+        (("generators", "noisy", "source"), "'mt6' is not a configured generator (generators: mt5, noisy, noisier)"),
+        (("generators", "noisier", "source"),
+         "'noisy' is itself noisy; name the generator whose clean queries this one perturbs"),
+    ]
+    config["regimes"]["zero-shot"]["perturb"] = None
+    config["backbones"] = {}
+    config["generators"]["noisy"]["source"] = config["generators"]["noisier"]["source"] = "mt5"
+    assert messages(defences, config) == []

@@ -43,6 +43,7 @@ RECORDS = {  # record -> its object in the schema
     s.SubcorpusSettings: (P, "data", P, "xor_tydi", P, "subcorpus"),
     s.BackboneSettings: (P, "backbones", "additionalProperties"),
     s.RegimeSettings: (P, "regimes", "additionalProperties"),
+    s.PerturbationSettings: ("$defs", "perturbation"),
     s.SelectSettings: (P, "select"),
     s.RetrieverTrainingSettings: (P, "retriever_training"),
     s.HardNegativeSettings: (P, "retriever_training", P, "hard_negatives"),

@@ -14,6 +14,7 @@ import pytest
 from tests.helpers.rule_inputs import HEADER, training_files
 from tests.helpers.script_runner import Job, NamedList, record, run_script
 from tests.helpers.tiny_models import WORDS
+from xqg.formats import InputFormatError
 
 TOKENS = WORDS[:40]
 
@@ -22,7 +23,8 @@ def test_train_retriever_rule_names_the_files_when_nothing_is_left_to_train_on(t
     corpus, questions, qrels = training_files(tmp_path, HEADER + "p1\tthe capital city\tt\np2\tanother city\tt\n")
     negatives = tmp_path / "hard_negatives.json"
     negatives.write_text(json.dumps({"q1": ["p9"]}), encoding="utf-8")  # p9 is not in the corpus
-    job = Job(input=NamedList(corpus=str(corpus), questions=str(questions), qrels=str(qrels), negatives=str(negatives)),
+    job = Job(input=NamedList(corpus=str(corpus), questions=str(questions), qrels=str(qrels), negatives=str(negatives),
+                              perturbed=[]),
               output=NamedList(str(tmp_path / "model")), log=NamedList(str(tmp_path / "train.log")),
               params=NamedList(model="unused", spec={}, checkpoints=str(tmp_path / "work"),
                                training=record(precision="fp32", negatives_per_query=1, threads=1, data="rebuild",
@@ -65,7 +67,7 @@ def _retriever_job(tmp_path: Path, model: str, keep: bool) -> tuple[Job, Path, P
                       hard_negatives=record(mode="positive_passage", depth=30))
     spec = {"pooling": "mean", "query_prefix": "", "passage_prefix": "", "normalize": False,
             "max_query_length": 8, "max_passage_length": 16}
-    job = Job(input=NamedList(**{k: str(v) for k, v in inputs.items()}), output=NamedList(str(out)),
+    job = Job(input=NamedList(**{k: str(v) for k, v in inputs.items()}, perturbed=[]), output=NamedList(str(out)),
               params=NamedList(model=model, spec=spec, training=training, checkpoints=str(work)),
               log=NamedList(str(log)), threads=1,
               config={"storage": {"keep_training_checkpoints": keep}})
@@ -93,6 +95,33 @@ def test_train_retriever_rule_keeps_its_work_folder_when_configured(tmp_path, ti
     assert "kept the training work folder" in log.read_text(encoding="utf-8")
 
 
+def test_perturbation_augmented_training_reads_the_perturbed_queries(tmp_path, tiny_bert):
+    """A regime with perturb (a defence): rule perturb_training_queries attacks the training queries into
+    {query id: text}, and train_retriever trains on those texts; a file that misses a query is an error
+    naming it."""
+    job, _, out, log = _retriever_job(tmp_path, tiny_bert, keep=False)
+    perturbed = tmp_path / "perturbed_training_queries.perturbation-tuned.json"
+    run_script("perturb_training_queries", Job(
+        input=NamedList(**{k: v for k, v in job.input.items() if k != "perturbed"}), output=NamedList(str(perturbed)),
+        params=NamedList(perturb=record(attacks=("typo",), rate=1.0, seed=3), data="rebuild"),
+        log=NamedList(str(tmp_path / "perturb.log"))))
+    texts = json.loads(perturbed.read_text(encoding="utf-8"))
+    originals = {json.loads(line)["id"]: json.loads(line)["question"]
+                 for line in Path(job.input.questions).read_text(encoding="utf-8").splitlines()}
+    assert set(texts) == set(originals) and sum(texts[q] != originals[q] for q in texts) >= 6  # rate 1: typos
+    assert "perturbed training queries of" in (tmp_path / "perturb.log").read_text(encoding="utf-8")
+    job = Job(input=NamedList(**{**dict(job.input.items()), "perturbed": [str(perturbed)]}), output=job.output,
+              params=job.params, log=job.log, threads=1, config=job.config)
+    run_script("train_retriever", job)
+    assert (out / "model.safetensors").exists()
+    changed = sum(texts[q] != originals[q] for q in texts)
+    assert f"with the perturbed texts of {perturbed}: {changed} of 8 changed" in log.read_text(encoding="utf-8")
+    del texts["q3"]
+    perturbed.write_text(json.dumps(texts), encoding="utf-8")
+    with pytest.raises(InputFormatError, match=rf"^{perturbed}: no perturbed text for query 'q3'"):
+        run_script("train_retriever", job)
+
+
 def test_train_retriever_rule_trains_on_a_tevatron_file(tmp_path, tiny_bert):
     """retriever_training.data tevatron: the job's one input is Tevatron's JSONL.gz, whose records bring
     their passages' text and hard negatives (no corpus, qrels or mined negatives)."""
@@ -106,7 +135,7 @@ def test_train_retriever_rule_trains_on_a_tevatron_file(tmp_path, tiny_bert):
     training = tmp_path / "xor-tydi-eng_span-train.jsonl.gz"
     with gzip.open(training, "wt", encoding="utf-8") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in records)
-    job = Job(input=NamedList(training=str(training)), output=job.output,
+    job = Job(input=NamedList(training=str(training), perturbed=[]), output=job.output,
               params=NamedList(**{**dict(job.params.items()), "training": job.params.training._replace(data="tevatron")}),
               log=job.log, threads=1, config=job.config)
     run_script("train_retriever", job)
