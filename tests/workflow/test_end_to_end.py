@@ -1,9 +1,10 @@
 """One small end-to-end run of the embedded default (tests/configs/ci.yaml), then what users rely on:
 the tables and figures exist and hold real numbers, a rerun does nothing, one language runs alone,
 changing alpha reruns only fusion and what follows, the report builds, every rule's memory peak stays
-under the bound the README states, and a second run from scratch, interrupted and resumed, gives
-byte-identical tables: through profiles/slurm on a real SLURM cluster where one is available (a job
-cancelled with scancel, the controller killed), else locally (the controller killed)."""
+under the bound the README states, and a second run, interrupted and resumed, gives byte-identical
+tables: through profiles/slurm on a real SLURM cluster where one is available (the fine-tuned retriever
+and all downstream of it rerun, a job cancelled with scancel, the controller killed), else locally from
+scratch (the controller killed)."""
 
 import base64
 import json
@@ -346,28 +347,35 @@ def _wait_for_running_job(process: subprocess.Popen, rules: tuple[str, ...], tim
     return None
 
 
-def test_slurm_run_cancelled_job_and_killed_controller_then_the_local_tables(study, slurm, tmp_path):
-    """The CI study submitted through profiles/slurm to a real scheduler, with two faults: a job cancelled
-    with scancel fails the run (Snakemake names the rule and the SLURM job); the rerun's controller is
-    then killed (SIGKILL) and its jobs cancelled, as an admin would; after --unlock the same command
-    completes, and the tables are byte for byte those of the local run."""
+def test_slurm_rerun_cancelled_job_and_killed_controller_then_the_local_tables(study, slurm, tmp_path):
+    """Part of the CI study resubmitted through profiles/slurm to a real scheduler, with two faults. A copy
+    of the finished local study loses its fine-tuned retriever and its tables, so the retriever's training
+    and everything downstream of it (encoding, fusion, search, scoring, the greedy attack, every table) run
+    as SLURM jobs, about 30 of them: a job cancelled with scancel fails the run (Snakemake names the rule
+    and the SLURM job); the rerun's controller is then killed (SIGKILL) and its jobs cancelled, as an admin
+    would; after --unlock the same command completes, and the tables are byte for byte those of the local
+    run. (The whole study through SLURM costs three times as much and tests nothing more of the profile.)"""
     workdir, _ = study
     cluster_run = tmp_path / "slurm"
-    cluster_run.mkdir()
-    shutil.copytree(workdir / "resources", cluster_run / "resources")  # the converted backbone
+    shutil.copytree(workdir, cluster_run, symlinks=True)  # copy2: mtimes kept, so only what is removed reruns
+    shutil.rmtree(cluster_run / "results" / "ci" / "models" / "me5-small" / "fine-tuned")
+    for name in DETERMINISTIC_OUTPUTS:
+        (results(cluster_run) / name).unlink()
     args = slurm_args(cluster_run)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    planned = planned_jobs("--configfile", str(CI_CONFIG), cwd=cluster_run)
+    assert planned.get("train_retriever") == 1 and "train_generator" not in planned, planned
 
     first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
-    cancelled = _wait_for_running_job(first, ("train_generator", "train_retriever", "generate_queries"))
-    assert cancelled, f"no training or generation job ran long enough to be cancelled:\n{first.communicate()[0][-4000:]}"
+    cancelled = _wait_for_running_job(first, ("train_retriever",))
+    assert cancelled, f"the retriever's training did not run long enough to be cancelled:\n{first.communicate()[0][-4000:]}"
     subprocess.run(["scancel", cancelled[0]], check=True)
     output, _ = first.communicate(timeout=3600)
     assert first.returncode != 0, output[-4000:]
     assert f"Error in rule {cancelled[1]}" in output and cancelled[0] in output, output[-4000:]
 
     second = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-    running = _wait_for_running_job(second, ("encode_passages", "encode_generated_queries", "encode_queries", "generate_queries"))
+    running = _wait_for_running_job(second, ("encode_passages", "encode_generated_queries", "encode_queries"))
     assert running, "the rerun ended before its controller could be killed"
     os.killpg(second.pid, signal.SIGKILL)
     second.wait()
