@@ -8,11 +8,15 @@ if NEIGHBOUR_LEXICONS:
             questions=DATA_FILES["dev"],
             encoder=lambda wc: neighbour_encoder()[2],
         output:
-            f"{R}/attacks/{{lang}}/neighbour_lexicon.tsv",
+            # one job for every language: the encoder is loaded once (the work per language is seconds)
+            **{
+                lang: f"{R}/attacks/{lang}/neighbour_lexicon.tsv"
+                for lang in LANGUAGES
+            },
         log:
-            log_path("neighbour_lexicon", "{lang}"),
+            log_path("neighbour_lexicon"),
         benchmark:
-            benchmark_path("neighbour_lexicon", "{lang}")
+            benchmark_path("neighbour_lexicon")
         conda:
             "../envs/xqg.yaml"
         threads: SETTINGS.encoding.threads

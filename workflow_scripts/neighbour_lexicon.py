@@ -1,5 +1,7 @@
-"""Rule neighbour_lexicon: one language's dev-question content words and their nearest whole words in the
-configured encoder's space (xqg.attacks.neighbour_synonym)."""
+"""Rule neighbour_lexicon: each language's dev-question content words and their nearest whole words in the
+configured encoder's space (xqg.attacks.neighbour_synonym). One job for every language: the encoder is
+loaded once (xqg.encoding and sentence_vectors keep it per process); each language is encoded on its own,
+in the batches a one-language job would use, so its lexicon does not depend on the other languages."""
 
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from xqg.rule_logging import rule_log
 
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.settings  # xqg.settings.sections.NeighbourSynonymSettings
-    lang, threads = snakemake.wildcards.lang, snakemake.threads
+    threads = snakemake.threads
     if snakemake.params.spec is not None:  # backbone:NAME: the backbone as shipped, as it encodes queries
         from xqg.encoder_spec import EncoderSpec
         from xqg.encoding import encode_texts
@@ -36,12 +38,15 @@ with rule_log(snakemake.log[0]) as log:
     # the vocabulary only: the encoder itself is loaded once, by the encode call
     model = snakemake.params.model
     tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False, local_files_only=Path(model).is_dir())
-    candidates = candidate_words(tokenizer.get_vocab(), lang, settings.min_word_frequency)
-    questions = read_questions(snakemake.input.questions, languages=[lang])
-    query_words = sorted({word for q in questions for _, word in replaceable_words(q.text, lang)})
-    lexicon = build_lexicon(query_words, candidates, encode, neighbours=settings.neighbours,
-                            min_similarity=settings.min_similarity)
-    write_lexicon(snakemake.output[0], lexicon)
-    log.info("%s, encoder %s: %d candidate words; %d of %d replaceable dev-question words have a neighbour with "
-             "cosine >= %s", lang, snakemake.params.model, len(candidates), len(lexicon), len(query_words),
-             settings.min_similarity)
+    languages = list(snakemake.output.keys())
+    vocabulary = tokenizer.get_vocab()
+    questions = read_questions(snakemake.input.questions, languages=languages)
+    for lang in languages:
+        candidates = candidate_words(vocabulary, lang, settings.min_word_frequency)
+        query_words = sorted({word for q in questions if q.lang == lang for _, word in replaceable_words(q.text, lang)})
+        lexicon = build_lexicon(query_words, candidates, encode, neighbours=settings.neighbours,
+                                min_similarity=settings.min_similarity)
+        write_lexicon(snakemake.output[lang], lexicon)
+        log.info("%s, encoder %s: %d candidate words; %d of %d replaceable dev-question words have a neighbour "
+                 "with cosine >= %s", lang, snakemake.params.model, len(candidates), len(lexicon), len(query_words),
+                 settings.min_similarity)

@@ -128,7 +128,7 @@ MT5_DECODER_LAYERS, MT5_INNER, MT5_VOCAB = 12, 768, 250_112  # mT5-base: decoder
 NLLB_DECODER_LAYERS, NLLB_INNER, NLLB_VOCAB = 12, 1024, 256_206  # NLLB-200-distilled-600M
 
 # neighbour_lexicon (assumptions): one language's candidate words from the encoder's vocabulary, and the
-# distinct content words of its dev questions
+# distinct content words of its dev questions (one job builds the languages' lexicons one after another)
 LEXICON_CANDIDATES, LEXICON_QUERY_WORDS = 100_000, 3_000
 
 # Data the rules read besides the corpus (assumptions)

@@ -23,7 +23,7 @@ def test_full_study_dry_run_builds_the_whole_dag():
         "perturb_generated_queries": 16,  # mt5-noisy (noisy xQG, a defence): mt5's shards, a share attacked
         "perturb_training_queries": 1,  # perturbation-tuned (a defence): its training queries, a share attacked
         "generation_quality": 2,
-        "neighbour_lexicon": 7,  # LaBSE neighbours of each language's dev-question words, for neighbour_synonym
+        "neighbour_lexicon": 1,  # LaBSE neighbours of every language's dev-question words, for neighbour_synonym
         "attack_queries": 7,
         # back-translation (NLLB-200 + LaBSE): one job per language for both budgets; its query sets join the
         # 7-language encode_queries and search jobs, so their counts do not change
