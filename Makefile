@@ -33,8 +33,13 @@ install-gpu: $(STAMP)
 	$(BIN)/python -m pip install --quiet "$(FAISS_GPU)" $(PIP_ARGS)
 	$(BIN)/python -c "import faiss; n = faiss.get_num_gpus(); print(f'faiss {faiss.__version__}: {n} GPU(s) visible'); assert n > 0, 'no GPU visible to faiss'"
 
+# Each GPU rule holds one of the workstation profile's GPUs (profiles/local: resources gpu=1), so that two
+# never share a device. Without a GPU those rules run on the CPU, and as many may run at once as the cores
+# allow: training is single-threaded (reproducible), so two trainings side by side halve its wall time.
+GPUS ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); if [ "$$n" -gt 0 ]; then echo $$n; else echo $(CORES); fi)
+
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local --resources gpu=$(GPUS) $(SNAKEMAKE_ARGS)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local --report results/report.html
 
 test: $(STAMP)

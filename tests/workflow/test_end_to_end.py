@@ -29,6 +29,8 @@ LANGS = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
 DETERMINISTIC_OUTPUTS = ["table1.csv", "table1.scores.csv", "k_sweep.csv", "alpha_sweep.csv", "robustness.csv",
                          "robustness_by_group.csv", "robustness_summary.md", "outcomes.csv", "standard_measures.csv"]
 
+# as make run on a machine without a GPU: the GPU rules run on the CPU, as many at once as there are cores
+LOCAL_PROFILE = ("--workflow-profile", str(ROOT / "profiles" / "local"), "--resources", "gpu=2")
 UNSAMPLED_JOB_S = 10  # a job this short may end before Snakemake's first memory sample
 MEMORY_BOUND_MB = 4000  # the bound the README states for every rule of the embedded default (measured peak: 3.2 GB)
 pytestmark = pytest.mark.slow
@@ -41,7 +43,7 @@ def study(tmp_path_factory):
     if reuse:
         return Path(reuse), ""
     workdir = tmp_path_factory.mktemp("study")
-    result = snakemake("--cores", "2", "--configfile", str(CI_CONFIG), "--workflow-profile", str(ROOT / "profiles" / "local"),
+    result = snakemake("--cores", "2", "--configfile", str(CI_CONFIG), *LOCAL_PROFILE,
                        cwd=workdir, timeout=7200)  # generous: a busy machine may be 3x slower
     return workdir, result.stdout + result.stderr
 
@@ -261,7 +263,7 @@ def test_one_language_alone_keeps_the_whole_study_tables(study, tmp_path):
     whole = {name: (results(workdir) / name).stat() for name in DETERMINISTIC_OUTPUTS}
     before = {name: (results(workdir) / name).read_bytes() for name in DETERMINISTIC_OUTPUTS}
     snakemake("--cores", "2", "--configfile", str(CI_CONFIG), "--config", "select={languages: [te]}",
-              "--workflow-profile", str(ROOT / "profiles" / "local"), cwd=workdir, timeout=3600)
+              *LOCAL_PROFILE, cwd=workdir, timeout=3600)
     for name in DETERMINISTIC_OUTPUTS:
         assert (results(workdir) / name).read_bytes() == before[name], name
         assert (results(workdir) / name).stat().st_mtime_ns == whole[name].st_mtime_ns, name
@@ -289,7 +291,7 @@ def test_killed_rerun_from_scratch_gives_identical_tables(study, tmp_path):
     # Training jobs run single-threaded (retriever_training.threads, generators.*.training.threads: 1), the
     # one bitwise-reproducible setting on CPU, so the tables cannot depend on --cores
     args = [*SNAKEMAKE, "--directory", str(second), "--snakefile", str(ROOT / "Snakefile"), "--cores", "2",
-            "--configfile", str(CI_CONFIG), "--workflow-profile", str(ROOT / "profiles" / "local")]
+            "--configfile", str(CI_CONFIG), *LOCAL_PROFILE]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
     deadline = time.time() + 3600
