@@ -236,19 +236,22 @@ def test_every_rule_records_its_memory_peak_under_the_stated_bound(study):
 
     Snakemake samples memory once a second; a job that ends before its first sample, or whose process
     is a zombie at that sample, records NA or 0. That is allowed only for jobs shorter than
-    UNSAMPLED_JOB_S, and every rule still needs one job with a real peak."""
+    UNSAMPLED_JOB_S, and every rule with a longer job needs a real peak (mine_hard_negatives, one job of
+    half a second in the CI study, is sampled in some runs and not in others)."""
     workdir, _ = study
     logs = workdir / "logs" / "ci"
     ran = {path.relative_to(logs).parts[0].removesuffix(".log") for path in logs.rglob("*.log")}
     peaks: dict[str, float] = {}
+    longest: dict[str, float] = {}
     for path in logs.rglob("*.benchmark.tsv"):
         rule = path.relative_to(logs).parts[0].removesuffix(".benchmark.tsv")
         record = pd.read_csv(path, sep="\t")
         sampled = record["max_rss"].fillna(0) > 0
         assert (sampled | (record["s"] < UNSAMPLED_JOB_S)).all(), f"{path}: no memory sample in a long job"
         peaks[rule] = max(peaks.get(rule, 0.0), float(record["max_rss"].fillna(0).max()))
+        longest[rule] = max(longest.get(rule, 0.0), float(record["s"].max()))
     assert ran and ran <= set(peaks), f"rules without benchmark files: {sorted(ran - set(peaks))}"
-    unsampled = sorted(rule for rule, peak in peaks.items() if peak <= 0)
+    unsampled = sorted(rule for rule, peak in peaks.items() if peak <= 0 and longest[rule] >= UNSAMPLED_JOB_S)
     assert not unsampled, f"rules without a single memory sample: {unsampled}"
     over = {rule: peak for rule, peak in peaks.items() if peak > MEMORY_BOUND_MB}
     assert not over, f"memory peaks over {MEMORY_BOUND_MB} MB: {over}"
