@@ -3,7 +3,7 @@ queries with a share of them attacked, as {query id: text} for rule train_retrie
 
 import json
 
-from xqg.attacks import build_attacks
+from xqg.attacks import ATTACKS
 from xqg.attacks.augmentation import defence_attacks, perturb_queries
 from xqg.files import atomic_open
 from xqg.formats import read_qrels
@@ -19,7 +19,7 @@ with rule_log(snakemake.log[0]) as log:
     else:
         source = snakemake.input.questions
         queries = [(q.id, q.text) for q in read_training_queries(source, read_qrels(snakemake.input.qrels))]
-    perturbed, counts = perturb_queries(queries, defence_attacks(perturb.attacks, build_attacks()), rate=perturb.rate,
+    perturbed, counts = perturb_queries(queries, defence_attacks(perturb.attacks, ATTACKS), rate=perturb.rate,
                                         seed=perturb.seed)
     with atomic_open(snakemake.output[0]) as handle:
         json.dump(dict(perturbed), handle, ensure_ascii=False, indent=0)

@@ -20,7 +20,6 @@ from xqg.truncation import count_truncated, load_tokenizer
 KEEP_WORK = snakemake.config["storage"]["keep_training_checkpoints"]
 
 
-
 def perturbed(queries: list[tuple[str, str]], source: str) -> list[tuple[str, str]]:
     """The training queries (id, text), with the texts of rule perturb_training_queries where the regime is a
     perturbation-augmented one (a defence): {query id: text}, one for every query of ``source``."""
