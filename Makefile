@@ -42,8 +42,11 @@ run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local --resources gpu=$(GPUS) $(SNAKEMAKE_ARGS)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/local --report results/report.html
 
+# Two pytest-xdist workers, each given whole modules, the workflow runs first (tests/conftest.py): the
+# end-to-end study on one, the full study's rehearsal and then the unit tests on the other.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder tests
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

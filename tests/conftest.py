@@ -29,6 +29,20 @@ if "XQG_ONNX_CACHE" not in os.environ:
     os.environ["XQG_ONNX_CACHE"] = tempfile.mkdtemp(prefix="xqg-test-onnx-")
     atexit.register(shutil.rmtree, os.environ["XQG_ONNX_CACHE"], True)
 
+# The workflow runs, longest first: make test hands whole modules to two pytest-xdist workers in this
+# order (--dist loadscope --no-loadscope-reorder), so one worker runs the end-to-end study while the
+# other runs the rehearsal and then the unit tests, filling the cores a workflow run leaves idle.
+SLOWEST_MODULES = ("test_end_to_end", "test_rehearsal")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module else ""
+        return SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
+
+    items.sort(key=rank)  # stable: the order within each module is kept
+
 
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory) -> str:
