@@ -62,6 +62,7 @@ if PERTURBED_REGIMES:
             benchmark_path("perturb_training_queries", "{regime}")
         conda:
             "../envs/xqg.yaml"
+        priority: 20  # seconds of work that a training waits for
         resources:
             mem_mb=8000,
         params:

@@ -17,6 +17,8 @@ rule train_generator:
     conda:
         "../envs/xqg.yaml"
     threads: lambda wc: generator_config(wc.generator).training.threads
+    # the study's longest chain (training, generation, then every + xQG system): scheduled first
+    priority: 20
     resources:
         gpu=1,
         mem_mb=64000,
@@ -51,6 +53,7 @@ rule generate_queries:
     conda:
         "../envs/xqg.yaml"
     threads: SETTINGS.encoding.threads
+    priority: 20
     resources:
         gpu=1,
         mem_mb=32000,
