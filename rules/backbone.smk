@@ -35,7 +35,9 @@ rule mine_hard_negatives:
         split="multilingual|english",
     conda:
         "../envs/xqg.yaml"
-    threads: 2
+    # bm25s on one thread: a job that asked for two would wait, on a 2-core workstation, for a moment
+    # when no one-thread job runs, and the trainings after it with it
+    threads: 1
     resources:
         mem_mb=8000,
     params:
