@@ -31,7 +31,7 @@ if "XQG_ONNX_CACHE" not in os.environ:
 
 # The workflow runs, longest first: make test hands whole modules to two pytest-xdist workers in this
 # order (--dist loadscope --no-loadscope-reorder), so one worker runs the end-to-end study while the
-# other runs the rehearsal and then the unit tests, filling the cores a workflow run leaves idle.
+# other runs the rehearsal, and the unit tests follow on whichever is free first.
 SLOWEST_MODULES = ("test_end_to_end", "test_rehearsal")
 
 
