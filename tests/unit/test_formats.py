@@ -191,3 +191,16 @@ def test_dpr_tsv_quoting_is_read_by_iter_passages(tmp_path):
         Passage("2", '"Weird Al" Yankovic', "Plain text, no quotes."),
         Passage("3", 'Title with "inner" quotes', 'Ends with a quote "x"'),
     ]
+
+
+def test_invalid_utf8_deep_in_a_large_file_names_its_line(tmp_path):
+    """The text layer decodes in chunks; the error still names the line and byte, as a line-by-line read would."""
+    path = tmp_path / "run.trec"
+    lines = [f"q{i} Q0 p{i} 1 1.0 tag".encode() for i in range(5000)]
+    lines[4321] = b"q4321 Q0 p\xe9 1 1.0 tag"  # latin-1, deep inside the second 8 KiB chunk and beyond
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(InputFormatError, match=r"line 4322: invalid UTF-8 \(invalid continuation byte at byte 10\)"):
+        read_trec_run(path)
+    lines[4321] = "q4321 Q0 pé 1 1.0 tag\r".encode()  # CRLF and non-ASCII are fine
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert read_trec_run(path)["q4321"] == [("pé", 1.0)]

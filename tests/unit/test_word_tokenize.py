@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import nltk
 import pytest
@@ -58,3 +60,19 @@ def test_word_tokenize_equals_nltk_word_tokenize_on_the_same_tables(tmp_path, mo
     texts = [text for text, _ in NLTK_DOCTEST] + list(passages.values())[:80]  # nltk reloads the tables per call
     for text in texts:
         assert word_tokenize(text) == nltk.word_tokenize(text), text
+
+
+def test_importing_it_first_leaves_nltk_whole_and_unimported(tmp_path):
+    """A fresh interpreter: xqg.word_tokenize loads NLTK's two tokenizer modules without NLTK's package
+    init (scipy, scikit-learn), leaves no nltk module behind, and a later ``import nltk`` still works
+    and agrees with it."""
+    code = f"""
+import sys
+from xqg.word_tokenize import word_tokenize, write_punkt_tab
+assert not [name for name in sys.modules if name.split(".")[0] in ("nltk", "sklearn")], "NLTK left behind"
+import nltk
+nltk.data.path.insert(0, str(write_punkt_tab({str(tmp_path)!r})))
+for text in {[text for text, _ in NLTK_DOCTEST]!r}:
+    assert word_tokenize(text) == nltk.word_tokenize(text), text
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
