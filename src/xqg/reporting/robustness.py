@@ -125,14 +125,24 @@ def _system_cell(queries: pd.DataFrame, test: str, n_resamples: int, seed: int) 
     }
 
 
+def _paired_by_query(plain: pd.DataFrame, xqg: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """COLUMN of both systems for the same queries, in qid order (an outer merge's order, which the
+    bootstrap's resampling depends on). Sorting arrays instead of a pandas merge per cell: this rule runs
+    thousands of cells (8,064 in the full study's rehearsal), where the merge was half of its time."""
+    plain_ids, xqg_ids = plain["qid"].to_numpy(), xqg["qid"].to_numpy()
+    plain_order, xqg_order = np.argsort(plain_ids, kind="stable"), np.argsort(xqg_ids, kind="stable")
+    plain_ids, xqg_ids = plain_ids[plain_order], xqg_ids[xqg_order]
+    if len(plain_ids) != len(xqg_ids) or (plain_ids != xqg_ids).any():
+        raise ValueError(f"{what}: the plain and + xQG systems were attacked on different queries")
+    if (plain_ids[1:] == plain_ids[:-1]).any():
+        raise ValueError(f"{what}: a query is listed twice")
+    return plain[column].to_numpy()[plain_order], xqg[column].to_numpy()[xqg_order]
+
+
 def _comparison_cell(plain: pd.DataFrame, xqg: pd.DataFrame, what: str, test: str, n_resamples: int,
                      seed: int) -> dict:
     """+ xQG vs the plain retriever on each query's drop (positive difference: xQG dropped more)."""
-    pair = plain[["qid", "drop"]].merge(xqg[["qid", "drop"]], on="qid", how="outer", suffixes=("_plain", "_xqg"),
-                                        indicator=True)
-    if (pair["_merge"] != "both").any():
-        raise ValueError(f"{what}: the plain and + xQG systems were attacked on different queries")
-    plain_drop, xqg_drop = pair["drop_plain"].to_numpy(), pair["drop_xqg"].to_numpy()
+    plain_drop, xqg_drop = _paired_by_query(plain, xqg, "drop", what)
     difference = xqg_drop - plain_drop
     low, high = statistics.bootstrap_ci(difference, n_resamples=n_resamples, confidence=0.95, seed=seed)
     return {

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import chi2
 
 from tests.helpers.outcome_tables import ALPHA, K, cell, outcomes, transfer_outcomes
-from xqg.reporting.robustness import per_query_robustness, robustness_by_group, robustness_table
+from xqg.reporting.robustness import _paired_by_query, per_query_robustness, robustness_by_group, robustness_table
 
 
 def test_per_query_averages_samples_first():
@@ -109,3 +111,18 @@ def test_robustness_table_reports_the_adaptive_attack():
     # each system on the set crafted against it: fi none 100 -> 50, fi mt5 50 -> 0 (hand-checked above)
     assert table.loc[("fi", "none"), ["clean", "attacked"]].tolist() == [100, 50]
     assert table.loc[("fi", "mt5"), ["clean", "attacked"]].tolist() == [50, 0]
+
+
+def test_comparison_pairs_queries_in_an_outer_merges_order():
+    """The bootstrap resamples positions, so the pairing keeps the order the former per-cell merge had."""
+    rng = np.random.default_rng(0)
+    ids = [f"{lang}-{n}" for lang in ("te", "ar", "ja") for n in rng.permutation(40)]
+    plain = pd.DataFrame({"qid": ids, "drop": rng.random(len(ids))})
+    xqg = plain.sample(frac=1, random_state=1).assign(drop=rng.random(len(ids)))
+    merged = plain.merge(xqg, on="qid", how="outer", suffixes=("_plain", "_xqg"))
+    plain_drop, xqg_drop = _paired_by_query(plain, xqg, "drop", "cell")
+    assert plain_drop.tolist() == merged["drop_plain"].tolist() and xqg_drop.tolist() == merged["drop_xqg"].tolist()
+    with pytest.raises(ValueError, match="cell: the plain and \\+ xQG systems were attacked on different queries"):
+        _paired_by_query(plain, xqg.iloc[1:], "drop", "cell")
+    with pytest.raises(ValueError, match="different queries"):
+        _paired_by_query(plain, xqg.assign(qid=xqg["qid"].str.upper()), "drop", "cell")
