@@ -41,7 +41,7 @@ def _import_nltk_tokenizers() -> tuple[types.ModuleType, types.ModuleType]:
     """``nltk.tokenize.destructive`` and ``nltk.tokenize.punkt`` without running ``nltk/__init__.py``.
 
     That file imports all of NLTK, and through it scipy.stats and scikit-learn where they are installed:
-    ~2 s of every scoring job, against ~0.2 s for the two tokenizer modules. An unexecuted package
+    1.3-2 s of every scoring job, against 0.2 s for the two tokenizer modules (bench_scoring_overheads). An unexecuted package
     module stands in while they load; then every ``nltk`` module loaded here leaves ``sys.modules``
     again, so a later ``import nltk`` (third-party code, the tests) builds NLTK in full, as if this had
     not run. Where NLTK is already imported it is used as is.
