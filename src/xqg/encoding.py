@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from xqg.batching import length_sorted_batches
 from xqg.encoder_spec import EncoderSpec, embed, load_encoder
 from xqg.torch_runtime import Precision, ResolvedPrecision, autocast, resolve_device, resolve_precision
 from xqg.truncation import record_truncation
@@ -99,14 +100,6 @@ def _prepare(texts: Sequence[str], spec: EncoderSpec, kind: Kind) -> tuple[list[
     if kind == "passage":
         return [spec.passage_text("", text) for text in texts], spec.max_passage_length
     raise ValueError(f"unknown kind {kind!r}; expected 'query' or 'passage'")
-
-
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Positions grouped into batches of similar length, longest first (so any memory error comes early)."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
 def _pad(token_ids: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:

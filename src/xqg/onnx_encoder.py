@@ -33,7 +33,7 @@ changed model or setting can never be served a stale export. Exports are written
 folder and renamed into place under a file lock, so concurrent jobs build one export once.
 
 Texts go through the same steps as the torch path: the spec's prefix and maximum length, tokenised
-once, each distinct text encoded once, batches of similar length (:func:`xqg.encoding.length_sorted_batches`)
+once, each distinct text encoded once, batches of similar length (:func:`xqg.batching.length_sorted_batches`)
 padded to their longest member, float32 rows returned in input order.
 """
 
@@ -318,7 +318,7 @@ def _log_once(message: str) -> None:
 
 def encode_prepared(session, tokenizer, texts: Sequence[str], max_length: int, *, batch_size: int, bar=None) -> np.ndarray:
     """:func:`xqg.encoding.encode_prepared` on ONNX Runtime: texts already carry their prefix; float32 in input order."""
-    from xqg.encoding import length_sorted_batches
+    from xqg.batching import length_sorted_batches
     from xqg.truncation import record_truncation
 
     dim = session.get_outputs()[0].shape[-1]

@@ -173,7 +173,8 @@ def _int8_linears(encoder: torch.nn.Module) -> list[str]:
 
 def _activation_maxima(encoder: torch.nn.Module, tokenizer, max_length: int, names: Sequence[str]) -> dict[str, torch.Tensor]:
     """Per input channel max |x| of the linear layers ``names`` of ``encoder`` over the calibration texts."""
-    from xqg.encoding import _pad, length_sorted_batches
+    from xqg.batching import length_sorted_batches
+    from xqg.encoding import _pad
 
     maxima: dict[str, torch.Tensor] = {}
 

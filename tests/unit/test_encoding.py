@@ -8,7 +8,7 @@ import torch
 
 from tests.helpers.tiny_encoders import SENTENCES
 from xqg.encoder_spec import EncoderSpec
-from xqg.encoding import encode_texts, length_sorted_batches, load_model
+from xqg.encoding import encode_texts, load_model
 from xqg.vector_encoding import shard_range
 
 
@@ -51,10 +51,7 @@ def test_prefixes_and_truncation(tiny_model):
     np.testing.assert_allclose(encode(["who built the city"], short, "query"), encode(["who built"], plain, "query"), atol=1e-6)
 
 
-def test_length_sorted_batches_and_shards():
-    assert length_sorted_batches([3, 9, 1, 5, 9], 2) == [[1, 4], [3, 0], [2]]
-    with pytest.raises(ValueError):
-        length_sorted_batches([1], 0)
+def test_shard_ranges_cover_every_passage_once():
     for n, k in [(11, 3), (2, 5), (0, 1), (100, 7)]:
         ranges = [shard_range(n, i, k) for i in range(k)]
         assert [x for r in ranges for x in r] == list(range(n))

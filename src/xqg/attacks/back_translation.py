@@ -166,7 +166,7 @@ class Translator:
         """Translate ``texts`` from ``src`` to ``tgt``; row i samples with a generator seeded ``seeds[i]``."""
         from transformers import GenerationConfig, LogitsProcessorList
 
-        from xqg.encoding import length_sorted_batches
+        from xqg.batching import length_sorted_batches
         from xqg.generation.sampling import SeededTopKSampler
 
         if len(texts) != len(seeds):

@@ -27,6 +27,24 @@ def test_generation_is_reproducible_and_batch_independent(trained_mt5):
     assert other_seed != first
 
 
+def test_length_windows_batch_by_length_and_keep_the_input_order(trained_mt5, monkeypatch):
+    """Batches are formed by encoder-input length within a window; records still follow the passages' order."""
+    from xqg.generation import sampling
+    from xqg.generation.generator import load_generator
+
+    out, _ = trained_mt5
+    model = str(out / "model")
+    passages = [PASSAGES[0]._replace(text=PASSAGES[0].text + " more words here" * n, id=f"p{n}") for n in (0, 3, 1, 2)]
+    batches = sampling._length_sorted_batches(load_generator(model), passages, "ru", 64, 2)
+    assert batches == [[1, 3], [2, 0]]  # longest first
+    run = lambda: list(generate_queries(model, passages, ["ru", "fi"], n_samples=2, batch_size=2, max_input_length=64, seed=5,
+                                        progress=False))
+    whole_window = run()
+    monkeypatch.setattr(sampling, "LENGTH_WINDOW_BATCHES", 1)  # windows of 2 passages: other batches, same records
+    assert run() == whole_window
+    assert [(r.passage_id, r.lang) for r in whole_window] == [(p.id, lang) for p in passages for lang in ("ru", "fi")]
+
+
 def test_trained_generator_learns_the_toy_questions(trained_mt5):
     out, _ = trained_mt5
     records = list(generate_queries(str(out / "model"), PASSAGES, list(QUESTIONS), n_samples=2, top_k=1, progress=False))
