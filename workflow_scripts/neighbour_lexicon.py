@@ -3,14 +3,13 @@ configured encoder's space (xqg.attacks.neighbour_synonym). One job for every la
 loaded once (xqg.encoding and sentence_vectors keep it per process); each language is encoded on its own,
 in the batches a one-language job would use, so its lexicon does not depend on the other languages."""
 
-from pathlib import Path
 
 import numpy as np
-from transformers import AutoTokenizer
 
 from xqg.attacks.neighbour_synonym import build_lexicon, candidate_words, replaceable_words, write_lexicon
 from xqg.formats import read_questions
 from xqg.rule_logging import rule_log
+from xqg.tokenizer_loading import load_tokenizer
 
 with rule_log(snakemake.log[0]) as log:
     settings = snakemake.params.settings  # xqg.settings.sections.NeighbourSynonymSettings
@@ -37,7 +36,7 @@ with rule_log(snakemake.log[0]) as log:
 
     # the vocabulary only: the encoder itself is loaded once, by the encode call
     model = snakemake.params.model
-    tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False, local_files_only=Path(model).is_dir())
+    tokenizer = load_tokenizer(model)
     languages = list(snakemake.output.keys())
     vocabulary = tokenizer.get_vocab()
     questions = read_questions(snakemake.input.questions, languages=languages)

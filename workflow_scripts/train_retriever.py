@@ -14,7 +14,8 @@ from xqg.retriever.training_data import read_training_queries
 from xqg.rule_logging import rule_log
 from xqg.torch_runtime import resolve_device
 from xqg.training_outputs import publish_model
-from xqg.truncation import count_truncated, load_tokenizer
+from xqg.tokenizer_loading import load_tokenizer
+from xqg.truncation import count_truncated
 
 # Housekeeping, read from the config rather than passed as a param: a param change would retrain.
 KEEP_WORK = snakemake.config["storage"]["keep_training_checkpoints"]

@@ -44,8 +44,12 @@ def pool(last_hidden_state: torch.Tensor, attention_mask: torch.Tensor, pooling:
 
 
 def embed(model: torch.nn.Module, batch: dict[str, torch.Tensor], spec: EncoderSpec) -> torch.Tensor:
-    """Forward a tokenised batch and pool (and normalise, if the spec says so)."""
-    output = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    """Forward a tokenised batch (``input_ids``, or their word embeddings as ``inputs_embeds`` with
+    ``position_ids``, and ``attention_mask``) and pool (and normalise, if the spec says so)."""
+    tokens = {"inputs_embeds": batch["inputs_embeds"]} if "inputs_embeds" in batch else {"input_ids": batch["input_ids"]}
+    if "position_ids" in batch:
+        tokens["position_ids"] = batch["position_ids"]
+    output = model(**tokens, attention_mask=batch["attention_mask"])
     vectors = pool(output.last_hidden_state, batch["attention_mask"], spec.pooling)
     if spec.normalize:
         vectors = torch.nn.functional.normalize(vectors, dim=-1)
@@ -55,11 +59,12 @@ def embed(model: torch.nn.Module, batch: dict[str, torch.Tensor], spec: EncoderS
 def load_encoder(model: str, *, local_files_only: bool = False, what: str = "the encoder (backbones.*.model)"):
     """Load (tokenizer, model) safely: never trust_remote_code, safetensors or checked pickle weights
     (``xqg.checkpoints``). ``what`` names the model in errors."""
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
     from xqg.checkpoints import from_pretrained
+    from xqg.tokenizer_loading import load_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False, local_files_only=local_files_only)
+    tokenizer = load_tokenizer(model)
     pooler = {"add_pooling_layer": False} if _is_bert_like(model, local_files_only) else {}
     encoder = from_pretrained(AutoModel, model, what=what, local_files_only=local_files_only, **pooler)
     return tokenizer, encoder

@@ -5,6 +5,7 @@ cached."""
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Sequence
@@ -14,59 +15,14 @@ import numpy as np
 import torch
 
 from xqg.encoder_spec import EncoderSpec, embed, load_encoder
+from xqg.probe_sentences import SENTENCES
+
+WORD_EMBEDDINGS = "word_embeddings.npy"  # float32 (vocabulary, hidden): the rows the graph's input is looked up in
+POSITIONS = "positions.json"  # how the position ids the graph takes follow from the token ids (position_ids)
 
 # Activation ranges for SmoothQuant: short query-like sentences and, per language, all of them as one
 # passage-like text, in the XOR-TyDi languages and English.
-CALIBRATION_SENTENCES: dict[str, list[str]] = {
-    "en": ["Who wrote the first novel published in the country?",
-           "The river flows through the capital before it reaches the sea.",
-           "In 1905 the railway connected the port with the mining towns of the interior.",
-           "The university was founded by the king and has about thirty thousand students.",
-           "The festival is held every summer and attracts musicians from across the continent.",
-           "Copper and tin were mined in the hills until the last mine closed in 1962.",
-           "The parliament has two chambers, and members of the lower house are elected every four years.",
-           "The painter spent most of her life in the capital, where she taught at the academy of fine arts.",
-           "Its climate is temperate, with cold winters, mild summers and frequent rain in autumn.",
-           "The dynasty ruled the region for almost three centuries before it was overthrown.",
-           "The stadium was renovated for the 2002 championship and holds forty thousand spectators.",
-           "Wheat, barley and grapes are the main crops, and wine has been produced here since Roman times.",
-           "The physicist received the Nobel Prize for his work on the structure of the atom.",
-           "The island can be reached by ferry from the mainland in about two hours.",
-           "The album sold over a million copies and topped the charts in several countries.",
-           "During the occupation the old town was badly damaged, but most churches were restored.",
-           "The disease is spread by mosquitoes and is most common in rural areas during the rainy season.",
-           "The airline operates flights to more than sixty destinations in Europe, Asia and Africa.",
-           "Schools teach in the national language, while English is taught from the third grade.",
-           "The volcano last erupted in 1883, destroying several villages on its slopes."],
-    "ar": ["من كتب أول رواية نشرت في البلاد؟",
-           "يمر النهر عبر العاصمة قبل أن يصل إلى البحر.",
-           "في عام 1905 ربطت السكة الحديدية الميناء بمدن التعدين في الداخل.",
-           "أسس الملك الجامعة ويدرس فيها نحو ثلاثين ألف طالب."],
-    "bn": ["দেশে প্রকাশিত প্রথম উপন্যাস কে লিখেছিলেন?",
-           "নদীটি সমুদ্রে পৌঁছানোর আগে রাজধানীর মধ্য দিয়ে প্রবাহিত হয়।",
-           "১৯০৫ সালে রেলপথ বন্দরটিকে অভ্যন্তরের খনি শহরগুলোর সঙ্গে যুক্ত করে।",
-           "রাজা বিশ্ববিদ্যালয়টি প্রতিষ্ঠা করেন এবং সেখানে প্রায় ত্রিশ হাজার ছাত্র পড়ে।"],
-    "fi": ["Kuka kirjoitti maassa julkaistun ensimmäisen romaanin?",
-           "Joki virtaa pääkaupungin läpi ennen kuin se saavuttaa meren.",
-           "Vuonna 1905 rautatie yhdisti sataman sisämaan kaivoskaupunkeihin.",
-           "Kuningas perusti yliopiston, jossa opiskelee noin kolmekymmentätuhatta opiskelijaa."],
-    "ja": ["国内で出版された最初の小説を書いたのは誰ですか？",
-           "その川は海に達する前に首都を流れる。",
-           "1905年、鉄道が港と内陸の鉱山町を結んだ。",
-           "大学は国王によって設立され、約三万人の学生が在籍している。"],
-    "ko": ["국내에서 출판된 최초의 소설을 쓴 사람은 누구인가?",
-           "그 강은 바다에 이르기 전에 수도를 지나 흐른다.",
-           "1905년 철도가 항구와 내륙의 광산 도시들을 연결했다.",
-           "대학은 왕이 설립했으며 약 삼만 명의 학생이 다닌다."],
-    "ru": ["Кто написал первый роман, изданный в стране?",
-           "Река протекает через столицу, прежде чем впадает в море.",
-           "В 1905 году железная дорога соединила порт с шахтёрскими городами внутренних районов.",
-           "Университет был основан королём, в нём учится около тридцати тысяч студентов."],
-    "te": ["దేశంలో ప్రచురించబడిన మొదటి నవల ఎవరు రాశారు?",
-           "నది సముద్రాన్ని చేరే ముందు రాజధాని గుండా ప్రవహిస్తుంది.",
-           "1905లో రైల్వే ఓడరేవును లోతట్టు ప్రాంతాల గని పట్టణాలతో కలిపింది.",
-           "రాజు విశ్వవిద్యాలయాన్ని స్థాపించాడు, అందులో సుమారు ముప్పై వేల మంది విద్యార్థులు చదువుతున్నారు."],
-}
+CALIBRATION_SENTENCES = SENTENCES
 
 
 # ----------------------------------------------------------------------------- export
@@ -80,27 +36,63 @@ def export_model(folder: Path, settings, out: Path) -> None:
         maxima = _activation_maxima(encoder, tokenizer, length, _int8_linears(encoder))
         _smooth(encoder, maxima, settings.smoothing_alpha)
     graph = _Pooled(encoder, settings.pooling, settings.normalize).eval()
+    # The word-embedding matrix (250k x 384 of multilingual-e5-small's 118M parameters) stays out of the
+    # graph: a lookup in numpy (xqg.onnx_encoder) feeds the graph its rows. The graph is then a tenth of
+    # the size, so exporting, quantising and loading it are several times faster, and its output is the same.
+    # Position ids are an input too, computed from the token ids as the model does (RoBERTa-style models
+    # count from after the padding id and give padding tokens the padding position).
+    words = encoder.get_input_embeddings().weight.detach().float()
+    np.save(out / WORD_EMBEDDINGS, words.numpy())
+    positions = _position_style(encoder)
+    (out / POSITIONS).write_text(json.dumps(positions), encoding="utf-8")
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     start = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else pad_id + 1
     input_ids = torch.tensor([[start, 5, 6, 7, 8, 9], [start, 5, 6, pad_id, pad_id, pad_id]]) % encoder.config.vocab_size
     attention_mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]])  # padding in the trace: the mask path is kept
+    example = (words[input_ids], attention_mask, torch.from_numpy(position_ids(input_ids.numpy(), positions)))
     fp32_path = out / ("model.onnx" if settings.backend == "onnxruntime" else "model.fp32.onnx")
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and deprecation warnings: the trace is checked against torch below
         torch.onnx.export(
-            graph, (input_ids, attention_mask), str(fp32_path), input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"], opset_version=settings.opset, do_constant_folding=True, dynamo=False,
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}, "embedding": {0: "batch"}},
+            graph, example, str(fp32_path), input_names=list(GRAPH_INPUTS), output_names=["embedding"],
+            opset_version=settings.opset, do_constant_folding=True, dynamo=False,
+            dynamic_axes={**{name: {0: "batch", 1: "sequence"} for name in GRAPH_INPUTS}, "embedding": {0: "batch"}},
         )
-    _check_trace(fp32_path, graph, start, pad_id)
+    _check_trace(fp32_path, graph, words, positions, start, pad_id)
     if settings.backend == "onnxruntime-int8":
         _quantize(fp32_path, out / "model.onnx", settings.weight_type, fp32_in_features=encoder.config.intermediate_size)
         fp32_path.unlink()
 
 
-def _check_trace(path: Path, graph: torch.nn.Module, start: int, pad_id: int) -> None:
+GRAPH_INPUTS = ("inputs_embeds", "attention_mask", "position_ids")
+
+
+def graph_inputs(input_ids: np.ndarray, attention_mask: np.ndarray, words: np.ndarray, positions: dict) -> dict[str, np.ndarray]:
+    """The export's inputs for a padded batch of token ids: their word embeddings, the mask, their positions."""
+    return {"inputs_embeds": np.asarray(words[input_ids], dtype=np.float32), "attention_mask": attention_mask.astype(np.int64),
+            "position_ids": position_ids(input_ids, positions)}
+
+
+def position_ids(input_ids: np.ndarray, positions: dict) -> np.ndarray:
+    """Position ids of a batch of token ids, as the model computes them (``positions``: :func:`_position_style`)."""
+    if positions["style"] == "absolute":
+        return np.broadcast_to(np.arange(input_ids.shape[1], dtype=np.int64), input_ids.shape).copy()
+    padding_idx = positions["padding_idx"]
+    real = (input_ids != padding_idx).astype(np.int64)
+    return np.cumsum(real, axis=1) * real + padding_idx
+
+
+def _position_style(encoder: torch.nn.Module) -> dict:
+    embeddings = getattr(encoder, "embeddings", None)
+    if hasattr(embeddings, "create_position_ids_from_input_ids"):  # RoBERTa, XLM-R
+        return {"style": "after_padding", "padding_idx": int(embeddings.padding_idx)}
+    return {"style": "absolute"}
+
+
+def _check_trace(path: Path, graph: torch.nn.Module, words: torch.Tensor, positions: dict, start: int, pad_id: int) -> None:
     """The fp32 export must reproduce torch on shapes other than the trace's (batch 3 x 11, with and without
-    padding): a trace that froze a shape or a branch is refused here, before anything is cached."""
+    padding): a trace that froze a shape or a branch is refused here, before anything is cached. Torch gets
+    the token ids, the export their rows of ``words``: the lookup outside the graph is checked too."""
     import onnxruntime as ort
 
     vocab = graph.encoder.config.vocab_size
@@ -112,24 +104,26 @@ def _check_trace(path: Path, graph: torch.nn.Module, start: int, pad_id: int) ->
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    got = session.run(None, {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()})[0]
+    got = session.run(None, graph_inputs(input_ids.numpy(), attention_mask.numpy(), words.numpy(), positions))[0]
     with torch.inference_mode():
-        expected = graph(input_ids, attention_mask).float().numpy()
+        expected = embed(graph.encoder, {"input_ids": input_ids, "attention_mask": attention_mask}, graph.spec).float().numpy()
     scale = max(float(np.abs(expected).max()), 1.0)
     if not np.allclose(got, expected, atol=1e-4 * scale, rtol=1e-3):
         raise RuntimeError(f"{path}: the ONNX export differs from torch by up to {np.abs(got - expected).max():.2e}; not cached")
 
 
 class _Pooled(torch.nn.Module):
-    """Encoder + the spec's pooling and normalisation (the torch path's :func:`xqg.encoder_spec.embed`), traceable."""
+    """Encoder (from word embeddings) + the spec's pooling and normalisation (the torch path's
+    :func:`xqg.encoder_spec.embed`), traceable."""
 
     def __init__(self, encoder: torch.nn.Module, pooling: str, normalize: bool):
         super().__init__()
         self.encoder = encoder
         self.spec = EncoderSpec("", pooling=pooling, normalize=normalize)  # type: ignore[arg-type]
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return embed(self.encoder, {"input_ids": input_ids, "attention_mask": attention_mask}, self.spec)
+    def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor) -> torch.Tensor:
+        batch = {"inputs_embeds": inputs_embeds, "attention_mask": attention_mask, "position_ids": position_ids}
+        return embed(self.encoder, batch, self.spec)
 
 
 class _Smoothed(torch.nn.Module):

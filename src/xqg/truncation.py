@@ -82,13 +82,6 @@ def record_truncation(batch, tokenizer, texts: Sequence[str], max_length: int, *
         counter.add(total, truncated, max_length)
 
 
-def load_tokenizer(model: str | os.PathLike):
-    """The tokenizer of a model folder or hub id, as the encoder and generator loaders load it."""
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(str(model), trust_remote_code=False, local_files_only=os.path.exists(model))
-
-
 def count_truncated(tokenizer, texts: Iterable[str], max_length: int, *, add_special_tokens: bool = True,
                     batch_size: int = 4096) -> TruncationCount:
     """Tokenise ``texts`` as the model would (``truncation=True``) and count those longer than ``max_length``."""

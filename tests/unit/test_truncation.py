@@ -6,7 +6,8 @@ from __future__ import annotations
 from tests.helpers.tiny_models import LONG, SHORT, save_tiny_mt5
 from xqg.encoder_spec import EncoderSpec
 from xqg.formats import Passage
-from xqg.truncation import count_truncated, counting_truncation, load_tokenizer, record_truncation
+from xqg.tokenizer_loading import load_tokenizer
+from xqg.truncation import count_truncated, counting_truncation, record_truncation
 
 
 def test_count_truncated_by_hand(tiny_bert):

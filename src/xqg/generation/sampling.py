@@ -7,7 +7,8 @@ generator, so we run it in greedy mode with a logits processor that does the top
 uniform draw per row from that row's generator; greedy decoding then picks the sampled token. A query
 therefore does not depend on which passages share its batch, on the batch size or on the order of
 passages (up to float rounding of differently padded batches, which could flip a draw that lands within
-~1e-7 of a probability boundary). Batching costs nothing in reproducibility, so we batch freely.
+~1e-7 of a probability boundary). Batching costs nothing in reproducibility, so we batch freely: by
+passage length, which on the embedded default changes no query (benchmarks/bench_generation.py).
 """
 
 from __future__ import annotations
