@@ -3,7 +3,8 @@
 transformers 5 rebuilds a sentencepiece-style tokenizer (XLM-R's, and so multilingual-e5's) from its
 250k-entry vocabulary on every load: about 2.2 s a job here, in every encoding, training and attack job.
 The tokenizer it builds is saved once as a plain ``tokenizers`` pipeline (``tokenizer.json`` with its
-special tokens, loaded by transformers' generic ``TokenizersBackend``), which loads in about 0.8 s.
+special tokens, loaded by transformers' generic ``TokenizersBackend``), which loads in about 0.9 s
+(``benchmarks/bench_encoder_loading.py``).
 
 The cached form is used only if it gives the same token ids and vocabulary as the full load, checked when
 the entry is built on multilingual probe texts (:data:`xqg.probe_sentences.SENTENCES`, with and
