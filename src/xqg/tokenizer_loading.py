@@ -11,7 +11,8 @@ the entry is built on multilingual probe texts (:data:`xqg.probe_sentences.SENTE
 without the e5 prefixes) and edge cases (empty and whitespace-only texts, special tokens in text, rare
 Unicode); otherwise the full load is kept and the log says why. Entries live beside the model folder
 (``<model>.tokenizer/<key>/``, or in ``$XQG_TOKENIZER_CACHE``; :mod:`xqg.model_cache`); the key hashes
-every tokenizer file of the model and the versions of transformers and tokenizers.
+every tokenizer file of the model and the versions of transformers and tokenizers. Where no entry can be
+written (a read-only place), the full load is used and the log says so: the cache only saves time.
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ def load_tokenizer(model: str | os.PathLike):
     key = _key(Path(model))
     if key is None:
         return _full_load(model)
-    entry = build_once(cache_root(model, "tokenizer", CACHE_ENV), key, _complete, lambda tmp: _build(model, tmp))
+    root = cache_root(model, "tokenizer", CACHE_ENV)
+    try:
+        entry = build_once(root, key, _complete, lambda tmp: _build(model, tmp))
+    except OSError as error:  # a read-only place: the cache is only a speed-up, the full load is the same tokenizer
+        log.warning("tokenizer of %s: the full load (its fast copy cannot be cached in %s: %s)", model, root, error)
+        return _full_load(model)
     verdict = json.loads((entry / "verdict.json").read_text(encoding="utf-8"))
     if not verdict["equivalent"]:
         log.info("tokenizer of %s: the full load (%s)", model, verdict["reason"])

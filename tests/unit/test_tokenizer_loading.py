@@ -78,3 +78,12 @@ def test_difference_names_what_differs(xlmr_folder, tiny_bert):
     full = tokenizer_loading._full_load(str(xlmr_folder))
     assert tokenizer_loading._difference(full, full) is None
     assert tokenizer_loading._difference(full, tokenizer_loading._full_load(tiny_bert)).startswith("token ids differ")
+
+
+def test_an_unwritable_cache_gives_the_full_load(xlmr_folder, tmp_path, monkeypatch, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv(tokenizer_loading.CACHE_ENV, str(blocker))  # the cache root cannot be created
+    tokenizer = load_tokenizer(xlmr_folder)
+    assert type(tokenizer).__name__ != tokenizer_loading.GENERIC_CLASS
+    assert "cannot be cached" in caplog.text
