@@ -23,7 +23,7 @@ pytest.register_assert_rewrite("tests.helpers")
 
 # One ONNX export cache for the whole session, inherited by the Snakemake runs the tests start: a second
 # study (SLURM, killed and resumed) reuses the first one's exports of the same weights instead of
-# exporting again (~30 s each). Safe: an export's key hashes the weights, the export settings and the
+# exporting again (~10 s each). Safe: an export's key hashes the weights, the export settings and the
 # library versions (xqg.onnx_encoder.export_key).
 if "XQG_ONNX_CACHE" not in os.environ:
     os.environ["XQG_ONNX_CACHE"] = tempfile.mkdtemp(prefix="xqg-test-onnx-")
