@@ -63,23 +63,6 @@ def reference_export(model: str, settings: ExportSettings, out: Path) -> None:
                           fp32_in_features=encoder.config.intermediate_size)
 
 
-def encode_reference(session, tokenizer, texts, max_length, batch_size):
-    """:func:`xqg.onnx_encoder.encode_prepared` for the reference graph: the same batches, token ids as its input."""
-    from xqg.batching import length_sorted_batches
-
-    token_ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
-    pad = tokenizer.pad_token_id
-    out = np.empty((len(texts), session.get_outputs()[0].shape[-1]), dtype=np.float32)
-    for batch in length_sorted_batches([len(ids) for ids in token_ids], batch_size):
-        width = max(len(token_ids[i]) for i in batch)
-        ids = np.full((len(batch), width), pad, dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, i in enumerate(batch):
-            ids[row, : len(token_ids[i])], mask[row, : len(token_ids[i])] = token_ids[i], 1
-        out[batch] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-    return out
-
-
 def timed(run):
     start = time.perf_counter()
     value = run()
@@ -120,8 +103,12 @@ def main() -> None:
         reference_seconds, reference_session = timed(lambda: load_session(str(Path(reference_dir) / "model.onnx"), 1))
         words = np.load(path.parent / onnx_export.WORD_EMBEDDINGS, mmap_mode="r")
         positions = json.loads((path.parent / onnx_export.POSITIONS).read_text())
-        vectors = encode_prepared(session, (words, positions), ours, texts, 32, batch_size=64)
-        reference_vectors = encode_reference(reference_session, full, texts, 32, 64)
+        vectors = encode_prepared(session, lambda ids, mask: onnx_export.graph_inputs(ids, mask, words, positions), ours,
+                                  texts, 32, batch_size=64)
+        # the reference graph takes the token ids themselves
+        reference_vectors = encode_prepared(reference_session, lambda ids, mask: {"input_ids": ids.astype(np.int64),
+                                                                                  "attention_mask": mask}, full, texts, 32,
+                                            batch_size=64)
         rows.append(("session", ours_seconds, reference_seconds,
                      f"vectors of {len(texts)} texts bit-identical: {np.array_equal(vectors, reference_vectors)}"))
 

@@ -49,7 +49,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -271,7 +271,8 @@ def open_encoder(spec: EncoderSpec, backend: Backend, batch_size: int, *, thread
     _log_once(f"encoding with {backend} ({onnx_path})")
 
     def encode(texts: Sequence[str], max_length: int, bar) -> np.ndarray:
-        return encode_prepared(session, (words, positions), tokenizer, texts, max_length, batch_size=batch_size, bar=bar)
+        return encode_prepared(session, lambda ids, mask: graph_inputs(ids, mask, words, positions), tokenizer, texts,
+                               max_length, batch_size=batch_size, bar=bar)
 
     return Encoder(label=backend, dim=session.get_outputs()[0].shape[-1], encode_prepared=encode)
 
@@ -281,11 +282,12 @@ def _log_once(message: str) -> None:
     log.info("%s", message)
 
 
-def encode_prepared(session, lookup: tuple[np.ndarray, dict], tokenizer, texts: Sequence[str], max_length: int, *,
-                    batch_size: int, bar=None) -> np.ndarray:
+def encode_prepared(session, feed: Callable[[np.ndarray, np.ndarray], dict], tokenizer, texts: Sequence[str],
+                    max_length: int, *, batch_size: int, bar=None) -> np.ndarray:
     """:func:`xqg.encoding.encode_prepared` on ONNX Runtime: texts already carry their prefix; float32 in input order.
 
-    ``lookup`` is the export's word-embedding matrix and position style (:func:`xqg.onnx_export.graph_inputs`)."""
+    ``feed(input_ids, attention_mask)`` turns a padded batch into the session's inputs (for our exports,
+    :func:`xqg.onnx_export.graph_inputs`)."""
     from xqg.batching import length_sorted_batches
     from xqg.truncation import record_truncation
 
@@ -308,7 +310,7 @@ def encode_prepared(session, lookup: tuple[np.ndarray, dict], tokenizer, texts: 
         for row, i in enumerate(batch):
             input_ids[row, : len(token_ids[i])] = token_ids[i]
             attention_mask[row, : len(token_ids[i])] = 1
-        encoded[batch] = session.run(None, graph_inputs(input_ids, attention_mask, *lookup))[0]
+        encoded[batch] = session.run(None, feed(input_ids, attention_mask))[0]
         if bar is not None:
             bar.update(int(counts[batch].sum()))
     return encoded[rows]

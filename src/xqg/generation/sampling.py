@@ -143,7 +143,7 @@ def generate_queries(
         for batch in _length_sorted_batches(generator, chunk, languages[0], max_input_length, batch_size):
             generated = _generate_batch(generator, [chunk[i] for i in batch], languages, n_samples, top_k, max_new_tokens,
                                         max_input_length, seed, precision, run_device)
-            for position, index in enumerate(batch):
+            for position, index in enumerate(batch):  # _generate_batch: a record per language, passage by passage
                 records[index] = generated[position * len(languages):(position + 1) * len(languages)]
             bar.update(len(batch))
         for index in range(len(chunk)):
